@@ -1,0 +1,180 @@
+"""``[tool.conformance]`` in ``pyproject.toml``: read, validated, resolved."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from conformance.errors import ConformanceError
+
+Mode = Literal["auto", "live", "static"]
+FailOn = Literal["error", "warning", "info", "never"]
+RuleLevel = Literal["error", "warning", "info", "off"]
+
+MODES: tuple[str, ...] = ("auto", "live", "static")
+FAIL_ON: tuple[str, ...] = ("error", "warning", "info", "never")
+RULE_LEVELS: tuple[str, ...] = ("error", "warning", "info", "off")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The resolved configuration. Paths are absolute; ``root`` is the config's folder."""
+
+    root: Path
+    app: str | None = None
+    docs: tuple[str, ...] = ("docs/**/*.md",)
+    specs: tuple[str, ...] = ("specs/*.yaml",)
+    mode: Mode = "auto"
+    search_paths: tuple[str, ...] = (".",)
+    python: str = ""
+    monitoring: tuple[str, ...] = ()
+    deploy: tuple[str, ...] = ()
+    fail_on: FailOn = "error"
+    baseline: str = ""
+    timeout: float = 30.0
+    rules: Mapping[str, RuleLevel] = field(default_factory=dict)
+    source: Path | None = None
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        """A copy with the CLI's options applied (``None`` means: not given)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **given)
+
+    def rel(self, path: Path | str) -> str:
+        """A path as reports show it: relative to the root, POSIX separators."""
+        p = Path(path)
+        try:
+            return p.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    @property
+    def search_dirs(self) -> tuple[Path, ...]:
+        return tuple((self.root / p).resolve() for p in self.search_paths)
+
+
+_LIST_KEYS = ("docs", "specs", "search_paths", "monitoring", "deploy")
+_STR_KEYS = ("app", "python", "baseline")
+KNOWN_KEYS = (*_LIST_KEYS, *_STR_KEYS, "mode", "fail_on", "timeout", "rules")
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The ``pyproject.toml`` in ``start`` or its nearest parent that has one."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
+    """Read the configuration from ``path`` or the nearest ``pyproject.toml``.
+
+    Without any file the defaults apply with the current directory as root.
+    """
+    cwd = (cwd or Path.cwd()).resolve()
+    if path is None:
+        path = find_pyproject(cwd)
+        if path is None:
+            return Config(root=cwd)
+    path = path.resolve()
+    if not path.is_file():
+        raise ConformanceError("configuration file not found", str(path))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConformanceError(f"not valid TOML: {exc}", str(path), _toml_line(exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConformanceError(f"cannot read: {exc}", str(path)) from None
+    if path.name == "pyproject.toml":
+        section = data.get("tool", {}).get("conformance", {})
+    else:
+        # A dedicated file (conformance.toml) may hold the keys at the top level.
+        section = data.get("tool", {}).get("conformance", data)
+    return config_from_mapping(section, root=path.parent, source=path)
+
+
+def config_from_mapping(
+    section: Mapping[str, Any], root: Path, source: Path | None = None
+) -> Config:
+    """Validate one ``[tool.conformance]`` table."""
+    where = str(source) if source else "configuration"
+    if not isinstance(section, Mapping):
+        raise ConformanceError("[tool.conformance] must be a table", where)
+    values: dict[str, Any] = {}
+    for key, value in section.items():
+        if key not in KNOWN_KEYS:
+            raise ConformanceError(f"unknown key `{key}`{_did_you_mean(key, KNOWN_KEYS)}", where)
+        if key in _LIST_KEYS:
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConformanceError(f"`{key}` must be a list of strings", where)
+            values[key] = tuple(value)
+        elif key in _STR_KEYS:
+            if not isinstance(value, str):
+                raise ConformanceError(f"`{key}` must be a string", where)
+            values[key] = value or (None if key == "app" else "")
+        elif key == "mode":
+            values[key] = check_choice("mode", value, MODES, where)
+        elif key == "fail_on":
+            values[key] = check_choice("fail_on", value, FAIL_ON, where)
+        elif key == "timeout":
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ConformanceError("`timeout` must be a positive number of seconds", where)
+            values[key] = float(value)
+        elif key == "rules":
+            values[key] = _check_rules(value, where)
+    if "app" in values and values["app"] is not None:
+        check_app_spec(values["app"], where)
+    return Config(root=root.resolve(), source=source, **values)
+
+
+def check_choice(key: str, value: Any, choices: tuple[str, ...], where: str) -> str:
+    if value not in choices:
+        raise ConformanceError(
+            f"`{key}` must be one of {', '.join(choices)}, not {value!r}"
+            f"{_did_you_mean(str(value), choices)}",
+            where,
+        )
+    return str(value)
+
+
+def check_app_spec(app: str, where: str = "configuration") -> str:
+    """``MODULE:ATTRIBUTE`` or a bare ``MODULE`` (resolved like ``celery -A``)."""
+    module, _, attr = app.partition(":")
+    if not module or not all(part.isidentifier() for part in module.split(".")) or (
+        attr and not all(part.isidentifier() for part in attr.split("."))
+    ):
+        raise ConformanceError(f"`app` must look like MODULE:ATTRIBUTE, not {app!r}", where)
+    return app
+
+
+def _check_rules(value: Any, where: str) -> dict[str, RuleLevel]:
+    # Imported here: the registry imports every rule module, config must stay light.
+    from conformance.rules import RULES
+
+    if not isinstance(value, Mapping):
+        raise ConformanceError("[tool.conformance.rules] must be a table", where)
+    levels: dict[str, RuleLevel] = {}
+    for rule_id, level in value.items():
+        if rule_id not in RULES:
+            raise ConformanceError(
+                f"unknown rule `{rule_id}`{_did_you_mean(rule_id, tuple(RULES))}", where
+            )
+        levels[rule_id] = check_choice(f"rules.{rule_id}", level, RULE_LEVELS, where)  # type: ignore[assignment]
+    return levels
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _toml_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    lineno = getattr(exc, "lineno", None)
+    return lineno if isinstance(lineno, int) else None

@@ -1,0 +1,359 @@
+"""The spec model: what the docs say and what the code does, in one shape.
+
+Every stage of the pipeline speaks these frozen dataclasses. The Markdown extractor, the
+spec-file loader, the live probe and the static analyser each produce a :class:`Spec`;
+the rules compare two of them. Every item remembers where it came from (``source``) and
+how it was learnt (``origin``), so a finding can point at a line.
+
+Items are immutable. Option and setting values are plain JSON-like values (str, int,
+float, bool, None, lists, dicts) so a spec can be written to YAML and read back unchanged.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal, TypeAlias
+
+Value: TypeAlias = Any
+"""A JSON-like value: str, int, float, bool, None, or lists/dicts of those."""
+
+
+class Origin(enum.StrEnum):
+    """How an item was learnt."""
+
+    DOCS = "docs"
+    SPEC = "spec"
+    LIVE = "live"
+    STATIC = "static"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a file: repo-relative POSIX path and 1-based line."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    @classmethod
+    def parse(cls, text: str) -> Location:
+        """Read ``path:line`` (the line is optional and defaults to 1)."""
+        path, sep, line = text.rpartition(":")
+        if sep and line.isdigit():
+            return cls(path, int(line))
+        return cls(text, 1)
+
+
+# --- schedules ---------------------------------------------------------------------------
+
+CronField: TypeAlias = tuple[int, ...]
+"""An expanded crontab field: the sorted values at which it fires."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """A schedule in one canonical, comparable form.
+
+    ``kind`` is ``"interval"`` (``every`` seconds, no phase), ``"crontab"`` (expanded
+    fields; day_of_week 0 = Sunday, as in Celery) or ``"solar"`` (``event`` at ``lat``/
+    ``lon``, kept as text). Two timings are compared with
+    :func:`conformance.schedules.same_times`, never by ``==`` on their text.
+    """
+
+    kind: Literal["interval", "crontab", "solar"]
+    every: float | None = None
+    minute: CronField = ()
+    hour: CronField = ()
+    day_of_week: CronField = ()
+    day_of_month: CronField = ()
+    month_of_year: CronField = ()
+    event: str | None = None
+
+
+# --- items -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    """A Celery task.
+
+    ``name`` is the registered name (code) or the name as the docs write it (docs: may be
+    bare, ``process_batch``, or dotted, ``tasks.process_batch``). ``options`` holds only
+    what was stated: for docs what the page says, for code the effective value of every
+    option we compare (``time_limit``, ``soft_time_limit``, ``max_retries``,
+    ``default_retry_delay``, ``retry_backoff``, ``rate_limit``, ``acks_late``...).
+    ``queue`` is the queue the task goes to: for docs a directly stated queue, for code
+    the queue Celery's own router resolves.
+    """
+
+    name: str
+    options: Mapping[str, Value] = field(default_factory=dict)
+    queue: str | None = None
+    params: tuple[str, ...] = ()
+    function: str | None = None
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    exchange: str | None = None
+    routing_key: str | None = None
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+@dataclass(frozen=True)
+class Route:
+    """One ``task_routes`` entry. ``task`` is a name, a glob or (``regex``) a pattern.
+
+    ``dynamic`` routes come from router functions whose answer depends on the call; their
+    ``queue`` is ``None`` and no rule judges them.
+    """
+
+    task: str
+    queue: str | None
+    pattern: Literal["exact", "glob", "regex"] = "exact"
+    dynamic: bool = False
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A beat entry. ``timing`` is ``None`` when it is only known at run time."""
+
+    name: str
+    task: str | None
+    timing: Timing | None
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+@dataclass(frozen=True)
+class CanvasFlow:
+    """A chord, chain or group built somewhere, with the task names it uses.
+
+    ``context`` is the task (or function) that builds the flow, when known: it is how a
+    documented flow finds its counterpart in the code.
+    """
+
+    primitive: Literal["chord", "chain", "group", "link"]
+    header: tuple[str, ...] = ()
+    callback: str | None = None
+    context: str | None = None
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+@dataclass(frozen=True)
+class SignalHandler:
+    """A receiver connected to a Celery signal, and what its body does."""
+
+    signal: str
+    handler: str | None = None
+    module: str | None = None
+    sender: str | None = None
+    metrics: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+MetricType: TypeAlias = Literal["counter", "gauge", "histogram", "summary", "info", "enum"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A Prometheus metric family, named as Prometheus exposes it (counters without
+    ``_total``). ``recorded_at`` lists the code places that record it (``.inc()``,
+    ``.observe()``, ``.labels()``...); ``variable`` is the Python name holding it."""
+
+    name: str
+    type: MetricType | None = None
+    labels: tuple[str, ...] | None = None
+    documentation: str | None = None
+    variable: str | None = None
+    recorded_at: tuple[Location, ...] = ()
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+SymbolKind: TypeAlias = Literal[
+    "import", "call", "module", "class", "function", "method", "attribute"
+]
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A code name.
+
+    Documented symbols are uses: an ``import`` of a project name or a ``call`` on it
+    (``name`` is the dotted target, ``positional`` and ``keywords`` what the call passes).
+    Code symbols are definitions (``module``, ``class``, ``function``, ``method``,
+    ``attribute``) with their ``params`` in order, ``*args``/``**kwargs`` written so.
+    """
+
+    name: str
+    kind: SymbolKind
+    params: tuple[str, ...] = ()
+    positional: int | None = None
+    keywords: tuple[str, ...] = ()
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+@dataclass(frozen=True)
+class Worker:
+    """Worker set-up: a configuration ``class`` or a ``profile`` (a kind of worker with
+    its queues, concurrency and prefetch)."""
+
+    name: str
+    kind: Literal["profile", "class"] = "profile"
+    queues: tuple[str, ...] = ()
+    concurrency: int | None = None
+    prefetch_multiplier: int | None = None
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+@dataclass(frozen=True)
+class Bootstep:
+    name: str
+    blueprint: Literal["worker", "consumer"] = "worker"
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+ServiceRole: TypeAlias = Literal["worker", "beat", "flower", "other"]
+
+
+@dataclass(frozen=True)
+class Service:
+    """A deployed process: a Compose service, a Procfile line, a systemd unit..."""
+
+    name: str
+    role: ServiceRole = "other"
+    command: str | None = None
+    app: str | None = None
+    queues: tuple[str, ...] = ()
+    concurrency: int | None = None
+    prefetch_multiplier: int | None = None
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+@dataclass(frozen=True)
+class Setting:
+    """An app setting under its lower-case Celery name (``task_time_limit``)."""
+
+    name: str
+    value: Value = None
+    dynamic: bool = False
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+Item: TypeAlias = (
+    Task
+    | Queue
+    | Route
+    | Schedule
+    | CanvasFlow
+    | SignalHandler
+    | Metric
+    | Symbol
+    | Worker
+    | Bootstep
+    | Service
+    | Setting
+)
+
+SECTIONS: dict[str, type[Any]] = {
+    "tasks": Task,
+    "queues": Queue,
+    "routes": Route,
+    "schedules": Schedule,
+    "canvas": CanvasFlow,
+    "signals": SignalHandler,
+    "metrics": Metric,
+    "symbols": Symbol,
+    "workers": Worker,
+    "bootsteps": Bootstep,
+    "services": Service,
+    "settings": Setting,
+}
+"""Spec YAML section name → item class, in the order sections are written."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything known about one side (the docs or the code)."""
+
+    tasks: tuple[Task, ...] = ()
+    queues: tuple[Queue, ...] = ()
+    routes: tuple[Route, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
+    canvas: tuple[CanvasFlow, ...] = ()
+    signals: tuple[SignalHandler, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    symbols: tuple[Symbol, ...] = ()
+    workers: tuple[Worker, ...] = ()
+    bootsteps: tuple[Bootstep, ...] = ()
+    services: tuple[Service, ...] = ()
+    settings: tuple[Setting, ...] = ()
+
+    def merge(self, other: Spec) -> Spec:
+        """Both specs' items, ``self``'s first."""
+        return replace(
+            self,
+            **{
+                f.name: getattr(self, f.name) + getattr(other, f.name)
+                for f in fields(self)
+            },
+        )
+
+    def items(self) -> Iterator[tuple[str, Item]]:
+        """Every item with its section name."""
+        for f in fields(self):
+            for item in getattr(self, f.name):
+                yield f.name, item
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f.name) for f in fields(self))
+
+    def setting(self, name: str, default: Value = None) -> Value:
+        """The last value given for a setting, or ``default``."""
+        for item in reversed(self.settings):
+            if item.name == name and not item.dynamic:
+                return item.value
+        return default
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a run could not judge or had to skip. Never changes the exit status."""
+
+    kind: str
+    message: str
+    path: str | None = None
+    line: int | None = None
+
+    @property
+    def location(self) -> str:
+        if self.path is None:
+            return ""
+        return f"{self.path}:{self.line or 1}"
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """A spec together with the notices found while building it."""
+
+    spec: Spec
+    notices: tuple[Notice, ...] = ()
