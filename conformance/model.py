@@ -352,8 +352,29 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """``<!-- conformance: ignore RULE... -->`` in a doc: findings of those rules whose doc
+    location lies in lines ``start``..``end`` (the next block or table row) are waived.
+    ``line`` is the comment's own line, for the "unused waiver" notice."""
+
+    rules: tuple[str, ...]
+    path: str
+    line: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Extraction:
-    """A spec together with the notices found while building it."""
+    """A spec together with the notices (and doc waivers) found while building it."""
 
     spec: Spec
     notices: tuple[Notice, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+
+    def merge(self, other: Extraction) -> Extraction:
+        return Extraction(
+            self.spec.merge(other.spec),
+            self.notices + other.notices,
+            self.waivers + other.waivers,
+        )
