@@ -6,7 +6,7 @@ import enum
 import hashlib
 from dataclasses import dataclass
 
-from conformance.model import Location
+from conformance.model import Location, Notice, Spec
 
 
 class Severity(enum.StrEnum):
@@ -77,3 +77,37 @@ CATEGORY_ORDER = (
 def sort_key(finding: Finding) -> tuple[str, int, str, str]:
     """The contract's order: category, then severity (worst first), then subject."""
     return (finding.category, -finding.severity.rank, finding.subject, finding.rule)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Everything one ``check`` run produced: what every report format renders.
+
+    ``documented`` and ``actual`` are the two specs that were compared (reports quote
+    them); ``mode`` is the introspection mode actually used (``live`` or ``static``);
+    ``waived`` holds findings silenced by doc waivers or the baseline (not counted);
+    ``fixed`` holds baseline entries that no longer match anything.
+    """
+
+    mode: str
+    findings: tuple[Finding, ...]
+    conforming: tuple[Conforming, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    documented: Spec = Spec()
+    actual: Spec = Spec()
+    fail_on: str = "error"
+    app: str | None = None
+    docs: tuple[str, ...] = ()
+    waived: tuple[Finding, ...] = ()
+    fixed: tuple[str, ...] = ()
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def failed(self) -> bool:
+        """Whether any counted finding is at or above ``fail_on``."""
+        if self.fail_on == "never":
+            return False
+        threshold = Severity(self.fail_on).rank
+        return any(f.severity.rank >= threshold for f in self.findings)
