@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.findings import Severity
+from conformance.findings import Finding, Severity
+from conformance.model import Location
 
 
 @dataclass(frozen=True)
@@ -48,3 +49,27 @@ def define(
     rule = Rule(rule_id, category, Severity(severity), summary, why, example, fix)
     RULES[rule_id] = rule
     return rule
+
+
+def drift(
+    rule: Rule,
+    subject: str,
+    message: str,
+    *,
+    documented: str | None = None,
+    actual: str | None = None,
+    doc: Location | None = None,
+    code: Location | None = None,
+) -> Finding:
+    """A finding of ``rule`` at its default severity (the engine applies the config's)."""
+    return Finding(
+        rule=rule.id,
+        category=rule.category,
+        severity=rule.severity,
+        subject=subject,
+        documented=documented,
+        actual=actual,
+        message=message,
+        doc=doc,
+        code=code,
+    )

@@ -1,0 +1,303 @@
+"""What every rule needs: the two specs, consolidated, and which documented task is which
+registered task.
+
+The docs mention one task many times (a table row, a decorator, a route key, a list item);
+:func:`consolidate_tasks` folds those mentions into one documented task. Matching then
+uses every clue, in order of certainty: the exact registered name, the same base name
+(``tasks.x`` vs ``app.workers.tasks.x``), and for renames a similar name *backed by the
+task's role* (same queue, same place in a chord, same beat entry, same parameters). A
+similar name alone never pairs two tasks: ``send_alert`` is not ``send_alerts_digest``
+unless something else says so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from conformance.celery_naming import base_name, resolve_queue
+from conformance.model import CanvasFlow, Location, Schedule, Spec, Task
+
+
+@dataclass(frozen=True)
+class TaskPair:
+    """A documented task and the registered task it is."""
+
+    documented: Task
+    actual: Task
+    how: str  # "exact" | "base" | "renamed"
+    clues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskMatching:
+    pairs: tuple[TaskPair, ...]
+    unmatched_documented: tuple[Task, ...]
+    unmatched_actual: tuple[Task, ...]
+    ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def actual_for(self, documented_name: str) -> Task | None:
+        for pair in self.pairs:
+            if pair.documented.name == documented_name:
+                return pair.actual
+        return None
+
+
+def consolidate_tasks(tasks: Sequence[Task]) -> tuple[Task, ...]:
+    """One documented task per name: merge every mention, first statement wins.
+
+    A bare mention (``process_batch``) joins a dotted one (``tasks.process_batch``) when
+    exactly one dotted name has that base.
+    """
+    dotted_by_base: dict[str, set[str]] = {}
+    for task in tasks:
+        if "." in task.name:
+            dotted_by_base.setdefault(base_name(task.name), set()).add(task.name)
+
+    def canonical(name: str) -> str:
+        if "." not in name:
+            dotted = dotted_by_base.get(name, set())
+            if len(dotted) == 1:
+                return next(iter(dotted))
+        return name
+
+    merged: dict[str, Task] = {}
+    for task in tasks:
+        key = canonical(task.name)
+        if key not in merged:
+            merged[key] = replace(task, name=key)
+            continue
+        known = merged[key]
+        options = {**task.options, **known.options}
+        merged[key] = replace(
+            known,
+            options=options,
+            queue=known.queue or task.queue,
+            params=known.params or task.params,
+            function=known.function or task.function,
+            source=_earliest(known.source, task.source),
+        )
+    return tuple(merged.values())
+
+
+def consolidate_schedules(schedules: Sequence[Schedule]) -> tuple[Schedule, ...]:
+    """One documented beat entry per name, merged the same way."""
+    merged: dict[str, Schedule] = {}
+    for entry in schedules:
+        known = merged.get(entry.name)
+        if known is None:
+            merged[entry.name] = entry
+        else:
+            merged[entry.name] = replace(
+                known,
+                task=known.task or entry.task,
+                timing=known.timing or entry.timing,
+                source=_earliest(known.source, entry.source),
+            )
+    return tuple(merged.values())
+
+
+def _earliest(a: Location | None, b: Location | None) -> Location | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """How alike two base names read: character overlap and shared words, 0..1."""
+    a, b = base_name(a).lower(), base_name(b).lower()
+    ratio = difflib.SequenceMatcher(None, a, b).ratio()
+    words_a, words_b = set(_words(a)), set(_words(b))
+    jaccard = len(words_a & words_b) / len(words_a | words_b) if words_a | words_b else 0.0
+    return max(ratio, jaccard)
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[_\W]+|(?<=\D)(?=\d)", name) if w]
+
+
+# A rename needs this much evidence; see match_tasks for how it is scored.
+_RENAME_THRESHOLD = 1.0
+_CLUE_WEIGHTS = {"same queue": 0.25, "same place in a canvas flow": 0.35,
+                 "same beat entry": 0.4, "same parameters": 0.25}
+
+
+class Context:
+    """The two specs and the derived facts every rule reads. Computed once per run."""
+
+    def __init__(self, documented: Spec, actual: Spec) -> None:
+        self.documented = documented
+        self.actual = actual
+
+    # --- tasks ---------------------------------------------------------------------
+
+    @cached_property
+    def documented_tasks(self) -> tuple[Task, ...]:
+        return consolidate_tasks(self.documented.tasks)
+
+    @cached_property
+    def actual_tasks(self) -> tuple[Task, ...]:
+        return consolidate_tasks(self.actual.tasks)
+
+    @cached_property
+    def registered(self) -> dict[str, Task]:
+        return {t.name: t for t in self.actual_tasks}
+
+    @cached_property
+    def documented_schedules(self) -> tuple[Schedule, ...]:
+        return consolidate_schedules(self.documented.schedules)
+
+    @cached_property
+    def actual_schedules(self) -> tuple[Schedule, ...]:
+        return consolidate_schedules(self.actual.schedules)
+
+    @cached_property
+    def documented_default_queue(self) -> str | None:
+        value = self.documented.setting("task_default_queue")
+        return value if isinstance(value, str) else None
+
+    @cached_property
+    def actual_default_queue(self) -> str:
+        value = self.actual.setting("task_default_queue", "celery")
+        return value if isinstance(value, str) else "celery"
+
+    def documented_queue(self, task: Task) -> str | None:
+        """The queue the docs send a task to, or None when they don't say."""
+        if task.queue:
+            return task.queue
+        routes = self.documented.routes
+        if not routes:
+            return None
+        for name in {task.name, base_name(task.name)}:
+            # Only an explicit route counts: the docs' silence is not "the default queue".
+            queue = resolve_queue(name, routes, default_queue="")
+            if queue:
+                return queue
+        return None
+
+    def actual_queue(self, task: Task) -> str | None:
+        return task.queue
+
+    def resolve_actual_name(self, written: str) -> str | None:
+        """The registered name a name written in code or docs refers to, if unambiguous."""
+        if written in self.registered:
+            return written
+        candidates = [n for n in self.registered if base_name(n) == base_name(written)]
+        if len(candidates) == 1:
+            return candidates[0]
+        by_function = [t.name for t in self.actual_tasks
+                       if t.function and base_name(t.function) == base_name(written)]
+        return by_function[0] if len(by_function) == 1 else None
+
+    @cached_property
+    def task_matching(self) -> TaskMatching:
+        return match_tasks(self)
+
+
+def match_tasks(ctx: Context) -> TaskMatching:
+    pairs: list[TaskPair] = []
+    remaining_actual = {t.name: t for t in ctx.actual_tasks}
+    unmatched: list[Task] = []
+    ambiguous: dict[str, tuple[str, ...]] = {}
+
+    # 1. Exact registered names, then 2. the same base name when it is unambiguous.
+    for doc in ctx.documented_tasks:
+        if doc.name in remaining_actual:
+            pairs.append(TaskPair(doc, remaining_actual.pop(doc.name), "exact"))
+    for doc in ctx.documented_tasks:
+        if any(p.documented is doc for p in pairs):
+            continue
+        same_base = [t for t in remaining_actual.values()
+                     if base_name(t.name) == base_name(doc.name)]
+        if len(same_base) == 1:
+            pairs.append(TaskPair(doc, remaining_actual.pop(same_base[0].name), "base"))
+        else:
+            if len(same_base) > 1:
+                ambiguous[doc.name] = tuple(sorted(t.name for t in same_base))
+            unmatched.append(doc)
+
+    # 3. Renames: a similar name backed by the task's role.
+    scored: list[tuple[float, Task, Task, tuple[str, ...]]] = []
+    for doc in unmatched:
+        if doc.name in ambiguous:
+            continue
+        for act in remaining_actual.values():
+            clues = rename_clues(ctx, doc, act)
+            if not clues:
+                continue
+            score = name_similarity(doc.name, act.name) + sum(_CLUE_WEIGHTS[c] for c in clues)
+            if score >= _RENAME_THRESHOLD:
+                scored.append((score, doc, act, clues))
+    scored.sort(key=lambda row: -row[0])
+    taken_doc: set[str] = set()
+    for _score, doc, act, clues in scored:
+        if doc.name in taken_doc or act.name not in remaining_actual:
+            continue
+        taken_doc.add(doc.name)
+        remaining_actual.pop(act.name)
+        pairs.append(TaskPair(doc, act, "renamed", clues))
+    still_unmatched = tuple(d for d in unmatched if d.name not in taken_doc)
+    return TaskMatching(tuple(pairs), still_unmatched, tuple(remaining_actual.values()),
+                        ambiguous)
+
+
+def rename_clues(ctx: Context, doc: Task, act: Task) -> tuple[str, ...]:
+    """The roles a documented and a registered task share."""
+    clues: list[str] = []
+    doc_queue = ctx.documented_queue(doc)
+    if doc_queue and doc_queue == act.queue:
+        clues.append("same queue")
+    if _same_canvas_role(ctx, doc, act):
+        clues.append("same place in a canvas flow")
+    if _same_beat_entry(ctx, doc, act):
+        clues.append("same beat entry")
+    if doc.params and doc.params == act.params:
+        clues.append("same parameters")
+    return tuple(clues)
+
+
+def _canvas_roles(flows: Iterable[CanvasFlow], name: str) -> set[tuple[str, str]]:
+    """(role, context base name) for each flow that uses the task ``name``."""
+    roles: set[tuple[str, str]] = set()
+    base = base_name(name)
+    for flow in flows:
+        context = base_name(flow.context or "")
+        if any(base_name(h) == base for h in flow.header):
+            roles.add(("header", context))
+        if flow.callback and base_name(flow.callback) == base:
+            roles.add(("callback", context))
+    return roles
+
+
+def _same_canvas_role(ctx: Context, doc: Task, act: Task) -> bool:
+    doc_roles = _canvas_roles(ctx.documented.canvas, doc.name)
+    if doc.function:
+        doc_roles |= _canvas_roles(ctx.documented.canvas, doc.function)
+    act_roles = _canvas_roles(ctx.actual.canvas, act.name)
+    if act.function:
+        act_roles |= _canvas_roles(ctx.actual.canvas, act.function)
+    if not doc_roles or not act_roles:
+        return False
+    # The flow's context is itself a task that may be renamed or qualified: compare the
+    # role, and the context when both sides' contexts are the same task.
+    doc_contexts = {(role, _resolved_context(ctx, c)) for role, c in doc_roles}
+    return bool(doc_contexts & {(role, _resolved_context(ctx, c)) for role, c in act_roles}) \
+        or {r for r, _ in doc_roles} == {r for r, _ in act_roles} == {"header"}
+
+
+def _resolved_context(ctx: Context, context: str) -> str:
+    resolved = ctx.resolve_actual_name(context) if context else None
+    return base_name(resolved or context)
+
+
+def _same_beat_entry(ctx: Context, doc: Task, act: Task) -> bool:
+    doc_entries = {s.name for s in ctx.documented_schedules
+                   if s.task and base_name(s.task) == base_name(doc.name)}
+    act_entries = {s.name for s in ctx.actual_schedules
+                   if s.task and s.task == act.name}
+    return bool(doc_entries & act_entries)

@@ -1,0 +1,1 @@
+"""Image-to-3D backend: API, Celery workers and their helpers."""

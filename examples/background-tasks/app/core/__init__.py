@@ -1,0 +1,1 @@
+"""Shared infrastructure used by the workers."""
