@@ -1,0 +1,129 @@
+"""The deployment side: the files that start workers, beat and Flower, read into Services.
+
+The configured ``deploy`` patterns are globs relative to the project root. Each file's
+format is told by its name, then by its content; every format is read by the matching
+reader in :mod:`conformance.commands`. Nothing is executed and YAML is safe-loaded.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from conformance.commands import (
+    YamlProblem,
+    services_from_procfile_text,
+    services_from_shell_text,
+    services_from_supervisord_text,
+    services_from_systemd_text,
+    yaml_services,
+)
+from conformance.errors import ConformanceError
+from conformance.model import Extraction, Notice, Origin, Spec
+
+__all__ = ["deploy_format", "read_deploy_files"]
+
+Reader = Callable[..., Extraction]
+
+_KUBERNETES = re.compile(r"^(kind|apiVersion)\s*:", re.MULTILINE)
+_SUPERVISORD = re.compile(r"^\s*\[program:", re.MULTILINE)
+_SYSTEMD = re.compile(r"^\s*\[Service\]", re.MULTILINE)
+_YAML_SUFFIXES = (".yml", ".yaml")
+
+
+def deploy_format(name: str, text: str) -> str | None:
+    """``compose``, ``kubernetes``, ``procfile``, ``supervisord``, ``systemd``, ``shell``,
+    or ``None`` for a file that is none of these."""
+    lower = name.lower()
+    if lower.endswith(_YAML_SUFFIXES):
+        if lower.startswith(("docker-compose", "compose")):
+            return "compose"
+        if _KUBERNETES.search(text):
+            return "kubernetes"
+        return "compose" if re.search(r"^services\s*:", text, re.MULTILINE) else None
+    if name.startswith("Procfile"):
+        return "procfile"
+    if lower.endswith(".service") or (lower.endswith(".conf") and _SYSTEMD.search(text)):
+        return "systemd"
+    if lower.endswith((".conf", ".ini")) and _SUPERVISORD.search(text):
+        return "supervisord"
+    if lower.endswith(".sh") or text.startswith("#!"):
+        return "shell"
+    return None
+
+
+_READERS: dict[str, Reader] = {
+    "compose": yaml_services,
+    "kubernetes": yaml_services,
+    "procfile": services_from_procfile_text,
+    "supervisord": services_from_supervisord_text,
+    "systemd": services_from_systemd_text,
+    "shell": services_from_shell_text,
+}
+
+
+def read_deploy_files(
+    patterns: Sequence[str], root: Path, *, origin: Origin = Origin.STATIC
+) -> Extraction:
+    """The Services started by the deployment files matching ``patterns`` (globs relative
+    to ``root``), with paths relative to ``root``.
+
+    A pattern without wildcards that names no file, a file that cannot be read, and YAML
+    that does not parse (or uses a tag the safe loader refuses) raise
+    :class:`ConformanceError`. A glob that matches nothing and a file of no known format
+    give a notice.
+    """
+    root = root.resolve()
+    result = Extraction(Spec())
+    notices: list[Notice] = []
+    seen: set[Path] = set()
+    for pattern in patterns:
+        files = _expand(pattern, root)
+        if not files:
+            if not glob.has_magic(pattern):
+                raise ConformanceError("deploy file not found", pattern)
+            notices.append(Notice("not-found", f"deploy pattern `{pattern}` matches no file"))
+        for file in files:
+            if file in seen:
+                continue
+            seen.add(file)
+            extraction, notice = _read_one(file, _relative(file, root), origin)
+            result = result.merge(extraction)
+            notices.extend([notice] if notice else [])
+    return Extraction(result.spec, result.notices + tuple(notices), result.waivers)
+
+
+def _expand(pattern: str, root: Path) -> list[Path]:
+    if not glob.has_magic(pattern):
+        candidate = root / pattern
+        return [candidate.resolve()] if candidate.is_file() else []
+    base = root if not Path(pattern).is_absolute() else Path("/")
+    matches = glob.glob(pattern, root_dir=base, recursive=True)
+    return sorted({(base / match).resolve() for match in matches if (base / match).is_file()})
+
+
+def _relative(file: Path, root: Path) -> str:
+    try:
+        return file.relative_to(root).as_posix()
+    except ValueError:
+        return file.as_posix()
+
+
+def _read_one(file: Path, path: str, origin: Origin) -> tuple[Extraction, Notice | None]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConformanceError(f"cannot read: {exc}", path) from None
+    kind = deploy_format(file.name, text)
+    if kind is None:
+        notice = Notice("skipped", "not a deploy file format conformance reads", path, 1)
+        return Extraction(Spec()), notice
+    try:
+        return _READERS[kind](text, path=path, origin=origin), None
+    except YamlProblem as problem:
+        # A deploy file is input the run depends on: unlike a doc block, it must parse.
+        raise ConformanceError(
+            f"yaml does not parse: {problem.problem}", path, problem.line
+        ) from None

@@ -1,0 +1,385 @@
+"""The Markdown report: reads like a colleague's review (see the seed report).
+
+The words live in :data:`AREAS`, :data:`DOC_PHRASES`, :data:`ACTUAL_PHRASES` and
+:data:`ISSUE_LABELS`; the layout lives in ``templates/report.md.j2``. Every value from
+docs or code is escaped (:mod:`conformance.reports.markdown_escape`) before it reaches
+the template; a user's template gets the same context and the filters ``md``, ``code``
+and ``message`` for anything it inserts from ``result`` itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+
+from conformance.errors import ConformanceError
+from conformance.findings import CheckResult, Conforming, Finding, Severity, sort_key
+from conformance.model import Location
+from conformance.reports._common import (
+    category_rank,
+    plural,
+    registered_rules,
+    sorted_conforming,
+    sorted_findings,
+    sorted_notices,
+    tool_version,
+)
+from conformance.reports.markdown_escape import code_span, escape_markdown, markdown_message
+from conformance.rules.registry import Rule
+
+TEMPLATES = Path(__file__).parent / "templates"
+DEFAULT_TEMPLATE = "report.md.j2"
+_NOWHERE = Location("", 0)
+FOLD_AFTER = 15
+"""Bullet lists longer than this fold into a ``<details>`` block."""
+
+AREAS: dict[str, str] = {
+    "tasks": "Task Naming and Definitions",
+    "queues": "Queue Configuration",
+    "routes": "Task Routing",
+    "canvas": "Batch Processing Architecture (canvas)",
+    "signals": "Signal Handlers",
+    "schedules": "Beat Schedule",
+    "workers": "Worker Configuration",
+    "symbols": "Code References",
+    "metrics": "Metrics and Monitoring",
+    "deploy": "Deployment",
+    "config": "Configuration",
+}
+"""Category → the ``### N.`` heading of its Key Findings section."""
+
+# Phrasings: {s} subject, {d} documented, {a} actual as code spans; {dt}/{at} the two
+# sides as prose (rendered schedules, option values). A phrase whose value is absent
+# falls back to the finding's own message.
+DOC_PHRASES: dict[str, str] = {
+    "task.option-mismatch": "{s}: {dt}",
+    "route.mismatch": "{s} routed to {d}",
+    "schedule.task-mismatch": "{s} runs {d}",
+    "canvas.callback-mismatch": "{s}: callback {d}",
+    "canvas.primitive-mismatch": "{s}: uses {dt}",
+    "signal.missing": "a handler for {s}",
+    "signal.handler-mismatch": "{s}: {dt}",
+    "metric.type-mismatch": "{s} as a {dt}",
+    "metric.labels-mismatch": "{s} with labels {dt}",
+    "config.mismatch": "{s} = {dt}",
+}
+
+ACTUAL_PHRASES: dict[str, str] = {
+    "task.missing": "NO {s} task exists",
+    "task.renamed": "{a} (NOT {d})",
+    "task.qualified-name": "{a} (NOT {d})",
+    "task.option-mismatch": "{s}: {at} (NOT {dt})",
+    "task.undocumented": "{s} is registered (NOT in docs)",
+    "queue.missing": "NO {s} queue is declared",
+    "queue.undocumented": "{s} is declared (NOT in docs)",
+    "queue.orphaned": "{s} is declared, but NO registered task is routed to it",
+    "route.mismatch": "{s} is routed to {a} (NOT {d})",
+    "route.unknown-task": "a route names {s}, but NO such task is registered",
+    "route.unknown-queue": "{s} is routed to {a}, which is NOT a declared queue",
+    "schedule.missing": "NO {s} beat entry",
+    "schedule.undocumented": "{s}: {at} (NOT in docs)",
+    "schedule.mismatch": "{s}: {at} (NOT {dt})",
+    "schedule.task-mismatch": "{s} runs {a} (NOT {d})",
+    "schedule.unknown-task": "{s} runs {a}, which is NOT a registered task",
+    "canvas.callback-mismatch": "{s}: callback is {a} (NOT {d})",
+    "canvas.primitive-mismatch": "{s}: uses {at} (NOT {dt})",
+    "signal.missing": "NO handler is connected to {s}",
+    "signal.undocumented": "{s} has a handler (NOT in docs)",
+    "metric.missing": "NO {s} metric is defined",
+    "metric.undocumented": "{s} is defined (NOT in docs)",
+    "metric.type-mismatch": "{s} is a {at} (NOT a {dt})",
+    "metric.labels-mismatch": "{s} has labels {at} (NOT {dt})",
+    "metric.not-integrated": "{s} is defined but NOT recorded by any task, signal or worker",
+    "worker.class-missing": "NO {s} class",
+    "worker.bootstep-missing": "NO {s} bootstep is registered",
+    "worker.profile-missing": "NO worker runs the {s} profile",
+    "symbol.missing": "NO {s} in the codebase",
+    "symbol.renamed": "{a} (NOT {d})",
+    "deploy.service-missing": "NO {s} service in the deployment files",
+    "deploy.queue-unconsumed": "NO deployed worker consumes {s}",
+    "config.mismatch": "{s} = {at} (NOT {dt})",
+}
+
+CONFORMING_PHRASES: dict[str, str] = {
+    "routes": "{s} is routed as documented ✓",
+    "canvas": "{s} is built as documented ✓",
+    "signals": "{s} is connected as documented ✓",
+    "schedules": "{s} runs as documented ✓",
+    "config": "{s} is set as documented ✓",
+}
+_CONFORMING_DEFAULT = "{s} exists as documented ✓"
+
+ISSUE_LABELS: dict[str, str] = {
+    "task.missing": "Missing tasks",
+    "task.renamed": "Renamed tasks",
+    "task.qualified-name": "Wrong registered task names",
+    "task.option-mismatch": "Task option mismatches",
+    "queue.missing": "Missing queues",
+    "route.mismatch": "Routing mismatches",
+    "route.unknown-task": "Routes to tasks that don't exist",
+    "schedule.missing": "Missing beat entries",
+    "schedule.mismatch": "Schedule mismatches",
+    "schedule.task-mismatch": "Beat entries running other tasks",
+    "schedule.unknown-task": "Beat entries naming unknown tasks",
+    "canvas.callback-mismatch": "Canvas callback mismatches",
+    "canvas.primitive-mismatch": "Canvas primitive mismatches",
+    "signal.missing": "Missing signal handlers",
+    "metric.missing": "Missing metrics",
+    "metric.type-mismatch": "Metric type mismatches",
+    "metric.labels-mismatch": "Metric label mismatches",
+    "worker.class-missing": "Missing worker classes",
+    "worker.bootstep-missing": "Missing bootsteps",
+    "symbol.missing": "Missing code names",
+    "symbol.renamed": "Renamed code names",
+    "signature.mismatch": "Signature mismatches",
+    "deploy.service-missing": "Missing services",
+    "deploy.queue-unconsumed": "Queues no worker consumes",
+    "config.mismatch": "Configuration mismatches",
+}
+
+
+@dataclass(frozen=True)
+class Area:
+    """One ``### N.`` section: bullets are Markdown, every value in them escaped."""
+
+    category: str
+    title: str
+    documented: tuple[str, ...]
+    actual: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One Critical Issues line: the findings of one error rule."""
+
+    rule: str
+    label: str
+    subjects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    text: str
+    rules: tuple[str, ...]
+
+
+def render_markdown(
+    result: CheckResult,
+    *,
+    template: Path | None = None,
+    rules: Mapping[str, Rule] | None = None,
+) -> str:
+    """The Markdown report, from the packaged template or the user's ``template``.
+
+    ``rules`` defaults to the registry; recommendations quote each fired rule's ``fix``.
+    A template that is missing, does not parse or uses an unknown name raises
+    :class:`ConformanceError` with its path and line.
+    """
+    if template is None:
+        loader: jinja2.BaseLoader = jinja2.FileSystemLoader(TEMPLATES)
+        name = DEFAULT_TEMPLATE
+    else:
+        loader = jinja2.FileSystemLoader(template.parent)
+        name = template.name
+    environment = jinja2.Environment(
+        loader=loader,
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["md"] = escape_markdown
+    environment.filters["code"] = code_span
+    environment.filters["message"] = markdown_message
+    shown = str(template) if template is not None else name
+    try:
+        text = environment.get_template(name).render(
+            report_context(result, registered_rules() if rules is None else rules)
+        )
+    except jinja2.TemplateNotFound:
+        raise ConformanceError("template not found", shown) from None
+    except jinja2.TemplateSyntaxError as error:
+        raise ConformanceError(f"template error: {error.message}", shown, error.lineno) from None
+    except jinja2.TemplateError as error:
+        raise ConformanceError(f"template error: {error}", shown) from None
+    return _tidy(text)
+
+
+def report_context(result: CheckResult, rules: Mapping[str, Rule]) -> dict[str, Any]:
+    """What a template sees. Strings are ready Markdown; ``result`` is the raw data."""
+    return {
+        "title": report_title(result.docs),
+        "summary": _summary(result),
+        "areas": _areas(result),
+        "issues": _issues(result),
+        "recommendations": _recommendations(result, rules),
+        "notices": tuple(
+            (code_span(n.location) + ": " if n.location else "") + markdown_message(n.message)
+            for n in sorted_notices(result.notices)
+        ),
+        "fold_after": FOLD_AFTER,
+        "version": escape_markdown(tool_version()),
+        "mode": escape_markdown(result.mode),
+        "result": result,
+    }
+
+
+def report_title(docs: tuple[str, ...]) -> str:
+    """``Background Tasks`` from ``docs/…/03-background-tasks.md``; empty without docs."""
+    if not docs:
+        return ""
+    stem = PurePosixPath(docs[0]).stem
+    words = re.sub(r"^[\d\W_]+", "", stem)
+    return escape_markdown(" ".join(w.capitalize() for w in re.split(r"[\W_]+", words) if w))
+
+
+def _summary(result: CheckResult) -> str:
+    if result.docs:
+        compared = "the documentation in " + _and(tuple(code_span(d) for d in result.docs))
+    else:
+        compared = "the documented spec"
+    app = f"the Celery app {code_span(result.app)}" if result.app else "the implementation"
+    mode = {"live": "live introspection", "static": "static analysis"}.get(
+        result.mode, f"{escape_markdown(result.mode)} mode"
+    )
+    total = len(result.findings)
+    if total:
+        counts = [
+            plural(result.count(s), s.value)
+            if s is not Severity.INFO
+            else f"{result.count(s)} info"
+            for s in Severity
+            if result.count(s)
+        ]
+        found = f"found {plural(total, 'discrepancy', 'discrepancies')}: {', '.join(counts)}"
+    else:
+        found = "found no discrepancies"
+    conforming = len(result.conforming)
+    verb = "conforms" if conforming == 1 else "conform"
+    text = f"Compared {compared} with {app} ({mode}) and {found}; "
+    text += f"{plural(conforming, 'documented item')} {verb}."
+    if result.waived:
+        text += (
+            f" {plural(len(result.waived), 'finding')} waived (doc waivers or the baseline)"
+            " and not counted."
+        )
+    if result.fixed:
+        text += (
+            f" {plural(len(result.fixed), 'baseline entry', 'baseline entries')}"
+            " no longer match anything and can be removed."
+        )
+    return text
+
+
+def _and(items: tuple[str, ...]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _areas(result: CheckResult) -> tuple[Area, ...]:
+    findings = sorted_findings(result.findings)
+    conforming = sorted_conforming(result.conforming)
+    categories = sorted(
+        {f.category for f in findings} | {c.category for c in conforming}, key=category_rank
+    )
+    areas = []
+    for category in categories:
+        # Doc order reads like a review of the page; code-only findings come after.
+        mine = sorted(
+            (f for f in findings if f.category == category),
+            key=lambda f: (f.doc is None, f.doc or _NOWHERE, f.code or _NOWHERE, sort_key(f)),
+        )
+        fine = [c for c in conforming if c.category == category]
+        documented = [_documented_bullet(f) for f in mine if f.documented is not None]
+        documented += [_with_place(code_span(c.subject), c.doc) for c in fine]
+        actual = [_actual_bullet(f) for f in mine]
+        actual += [_conforming_bullet(c) for c in fine]
+        title = AREAS.get(category, category.replace("-", " ").capitalize())
+        areas.append(Area(category, escape_markdown(title), tuple(documented), tuple(actual)))
+    return tuple(areas)
+
+
+def _values(finding: Finding) -> dict[str, str | None]:
+    def side(value: str | None, escape: Any) -> str | None:
+        return None if value is None else str(escape(value))
+
+    return {
+        "s": code_span(finding.subject),
+        "d": side(finding.documented, code_span),
+        "a": side(finding.actual, code_span),
+        "dt": side(finding.documented, escape_markdown),
+        "at": side(finding.actual, escape_markdown),
+    }
+
+
+def _phrase(pattern: str | None, finding: Finding) -> str:
+    values = _values(finding)
+    needed = re.findall(r"{(\w+)}", pattern or "")
+    if pattern is None or any(values.get(key) is None for key in needed):
+        return markdown_message(finding.message)
+    return pattern.format(**values)
+
+
+def _documented_bullet(finding: Finding) -> str:
+    pattern = DOC_PHRASES.get(finding.rule)
+    if pattern is None:
+        pattern = "{s}" if finding.documented == finding.subject else "{s}: {dt}"
+    return _with_place(_phrase(pattern, finding), finding.doc)
+
+
+def _actual_bullet(finding: Finding) -> str:
+    return _with_place(_phrase(ACTUAL_PHRASES.get(finding.rule), finding), finding.code)
+
+
+def _conforming_bullet(item: Conforming) -> str:
+    pattern = CONFORMING_PHRASES.get(item.category, _CONFORMING_DEFAULT)
+    return pattern.format(s=code_span(item.subject))
+
+
+def _with_place(text: str, location: Location | None) -> str:
+    return f"{text} — {code_span(location)}" if location else text
+
+
+def _issues(result: CheckResult) -> tuple[Issue, ...]:
+    errors = [f for f in sorted_findings(result.findings) if f.severity is Severity.ERROR]
+    rules = sorted({f.rule for f in errors}, key=lambda r: (_rule_category_rank(r, errors), r))
+    issues = []
+    for rule in rules:
+        subjects = dict.fromkeys(code_span(f.subject) for f in errors if f.rule == rule)
+        label = ISSUE_LABELS.get(rule, rule)
+        issues.append(Issue(rule, escape_markdown(label), tuple(subjects)))
+    return tuple(issues)
+
+
+def _rule_category_rank(rule: str, findings: list[Finding]) -> tuple[int, str]:
+    category = next(f.category for f in findings if f.rule == rule)
+    return category_rank(category)
+
+
+def _recommendations(result: CheckResult, rules: Mapping[str, Rule]) -> tuple[Recommendation, ...]:
+    worst: dict[str, int] = {}
+    count: dict[str, int] = {}
+    for finding in result.findings:
+        worst[finding.rule] = max(worst.get(finding.rule, 0), finding.severity.rank)
+        count[finding.rule] = count.get(finding.rule, 0) + 1
+    ordered = sorted(worst, key=lambda r: (-worst[r], -count[r], r))
+    by_text: dict[str, list[str]] = {}
+    for rule_id in ordered:
+        rule = rules.get(rule_id)
+        # Fix texts are the rule authors' Markdown, not doc text: kept, on one line.
+        text = " ".join(rule.fix.split()) if rule is not None and rule.fix.strip() else ""
+        text = text or f"Resolve the {code_span(rule_id)} findings above."
+        by_text.setdefault(text, []).append(rule_id)
+    return tuple(Recommendation(text, tuple(ids)) for text, ids in by_text.items())
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
