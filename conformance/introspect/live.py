@@ -1,0 +1,346 @@
+"""Live introspection: import the user's Celery app in a child process, read a Spec.
+
+The child runs :mod:`conformance.introspect.probe` by path with the project's own
+interpreter, so nothing of the app (prints, Prometheus registries, ``sys.exit``) reaches
+this process; it answers with one JSON document that is turned here into model items
+with :attr:`Origin.LIVE`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from conformance.config import Config
+from conformance.errors import ConformanceError
+from conformance.model import (
+    Bootstep,
+    Extraction,
+    Location,
+    Metric,
+    MetricType,
+    Notice,
+    Origin,
+    Queue,
+    Route,
+    Schedule,
+    Setting,
+    SignalHandler,
+    Spec,
+    Task,
+)
+from conformance.schedules import timing_from_json
+
+PROBE_PATH = Path(__file__).with_name("probe.py")
+PROBE_EXIT_FAILED = 3
+MAX_OUTPUT = 32 * 1024 * 1024
+
+_METRIC_TYPES: dict[str, MetricType] = {
+    "counter": "counter",
+    "gauge": "gauge",
+    "histogram": "histogram",
+    "summary": "summary",
+    "info": "info",
+    "enum": "enum",
+    "stateset": "enum",  # prometheus_client's Enum is a stateset family
+}
+
+_STAGE_WORDS = {
+    "import": "cannot import",
+    "config": "cannot load its configuration",
+    "finalize": "cannot import its task modules",
+    "collect": "the probe failed while reading the app",
+}
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """What the live probe learnt: the code-side spec and a few raw facts."""
+
+    extraction: Extraction
+    default_queue: str
+    celery_version: str
+    python_version: str
+
+
+def probe_app(config: Config) -> LiveResult:
+    """Import ``config.app`` in a child interpreter and describe it as a live Spec.
+
+    Raises :class:`ConformanceError` with one line naming the cause when the app cannot
+    be probed (does not import, missing attribute, timeout, crash, bad output).
+    """
+    if not config.app:
+        raise ConformanceError(
+            "no Celery app configured: set `app` in [tool.conformance] or pass --app"
+        )
+    document = run_probe(config)
+    try:
+        return result_from_document(document, config)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConformanceError(
+            f"{config.app}: probe output has an unexpected shape ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def run_probe(config: Config) -> dict[str, Any]:
+    """Run the probe child and return its JSON document (errors become exceptions)."""
+    app = cast(str, config.app)
+    search_dirs = [str(d) for d in config.search_dirs]
+    request = {
+        "app": app,
+        "search_paths": search_dirs,
+        "monitoring": list(config.monitoring),
+        "max_output": MAX_OUTPUT,
+    }
+    stdout, stderr, status = _run_child(config, json.dumps(request).encode())
+    if status < 0:
+        name = _signal_name(-status)
+        raise ConformanceError(f"{app}: the probe was killed by signal {name}{_tail(stderr)}")
+    try:
+        document = json.loads(stdout.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ConformanceError(
+            f"{app}: probe output is not valid JSON (exit status {status}){_tail(stderr)}"
+        ) from None
+    if not isinstance(document, dict):
+        raise ConformanceError(f"{app}: probe output is not a JSON object")
+    error = document.get("error")
+    if isinstance(error, dict):
+        raise ConformanceError(_error_line(app, error, config))
+    if status != 0:
+        raise ConformanceError(f"{app}: the probe exited with status {status}{_tail(stderr)}")
+    return document
+
+
+def _run_child(config: Config, request: bytes) -> tuple[bytes, bytes, int]:
+    python = _interpreter(config)
+    env = dict(os.environ)
+    search_dirs = [str(d) for d in config.search_dirs]
+    inherited = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join([*search_dirs, *inherited])
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # never write __pycache__ into the project
+    try:
+        # A session of its own: on timeout the whole group (the app's helpers too) goes.
+        child = subprocess.Popen(
+            [python, str(PROBE_PATH)],
+            cwd=config.root,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        raise ConformanceError(
+            f"cannot run the live probe: interpreter not found: {python}"
+        ) from None
+    except OSError as exc:
+        raise ConformanceError(f"cannot run the live probe with {python}: {exc}") from None
+    try:
+        stdout, stderr = child.communicate(request, timeout=config.timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(child)
+        child.communicate()
+        raise ConformanceError(
+            f"{config.app}: did not finish importing within {config.timeout:g} s"
+        ) from None
+    return stdout, stderr, child.returncode
+
+
+def _kill_group(child: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+
+
+def _interpreter(config: Config) -> str:
+    python = config.python
+    if not python:
+        return sys.executable
+    if os.sep in python or (os.altsep and os.altsep in python):
+        # No resolve(): a venv's python is a symlink and only works under its own path.
+        return os.path.abspath(config.root / python)
+    return shutil.which(python) or python
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
+def _tail(stderr: bytes) -> str:
+    """The child's last stderr line, which usually says why it died."""
+    lines = [line for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    return f": {lines[-1].strip()[:300]}" if lines else ""
+
+
+def _error_line(app: str, error: Mapping[str, Any], config: Config) -> str:
+    stage = str(error.get("stage") or "")
+    kind = str(error.get("type") or "Error")
+    message = str(error.get("message") or "")
+    where = error.get("where")
+    at = f" (at {_location(where, config)})" if isinstance(where, str) and where else ""
+    if stage in _STAGE_WORDS:
+        return f"{app}: {_STAGE_WORDS[stage]}: {kind}: {message}{at}"
+    if stage == "celery":
+        python = _interpreter(config)
+        return f"{app}: celery does not import with {python}: {kind}: {message}"
+    if stage == "input":
+        return f"{app}: the probe rejected its request: {kind}: {message}"
+    return f"{app}: {message}{at}"
+
+
+def _location(where: str, config: Config) -> Location:
+    parsed = Location.parse(where)
+    return Location(config.rel(parsed.path), parsed.line)
+
+
+def _source(entry: Mapping[str, Any], config: Config) -> Location | None:
+    path = entry.get("file")
+    if not isinstance(path, str) or not path:
+        return None
+    line = entry.get("line")
+    return Location(config.rel(path), line if isinstance(line, int) and line > 0 else 1)
+
+
+# --- document -> model -------------------------------------------------------------------
+
+
+def result_from_document(document: Mapping[str, Any], config: Config) -> LiveResult:
+    """Turn the probe's JSON document into a :class:`LiveResult`."""
+    notices: list[Notice] = []
+    spec = Spec(
+        tasks=tuple(_task(t, config) for t in document["tasks"]),
+        queues=tuple(_queue(q) for q in document["queues"] if q.get("declared")),
+        routes=tuple(_route(r, config, notices) for r in document["routes"]),
+        schedules=tuple(_schedule(b, notices) for b in document["beat"]),
+        signals=tuple(_signal(s, config) for s in document["signals"]),
+        metrics=tuple(_metric(m, config) for m in document["metrics"]),
+        bootsteps=tuple(_bootstep(b, config) for b in document["bootsteps"]),
+        settings=tuple(
+            Setting(name, value, origin=Origin.LIVE)
+            for name, value in sorted(document["settings"].items())
+        ),
+    )
+    for failed in document.get("monitoring_errors", []):
+        where = failed.get("where")
+        location = _location(where, config) if isinstance(where, str) and where else None
+        notices.append(
+            Notice(
+                "import-error",
+                f"monitoring module `{failed['module']}` does not import: {failed['error']}",
+                location.path if location else None,
+                location.line if location else None,
+            )
+        )
+    versions = document.get("versions", {})
+    return LiveResult(
+        extraction=Extraction(spec, tuple(notices)),
+        default_queue=str(document["default_queue"]),
+        celery_version=str(versions.get("celery", "")),
+        python_version=str(versions.get("python", "")),
+    )
+
+
+def _task(entry: Mapping[str, Any], config: Config) -> Task:
+    module, qualname = entry.get("module"), entry.get("function")
+    function = f"{module}.{qualname}" if module and qualname else None
+    return Task(
+        name=entry["name"],
+        options=dict(entry.get("options", {})),
+        queue=None if entry.get("queue_dynamic") else entry.get("queue"),
+        params=tuple(entry.get("params", ())),
+        function=function,
+        source=_source(entry, config),
+        origin=Origin.LIVE,
+    )
+
+
+def _queue(entry: Mapping[str, Any]) -> Queue:
+    return Queue(
+        name=entry["name"],
+        exchange=entry.get("exchange"),
+        routing_key=entry.get("routing_key"),
+        origin=Origin.LIVE,
+    )
+
+
+def _route(entry: Mapping[str, Any], config: Config, notices: list[Notice]) -> Route:
+    where = entry.get("where")
+    source = _location(where, config) if isinstance(where, str) and where else None
+    if not entry.get("dynamic"):
+        return Route(
+            task=entry["task"],
+            queue=entry.get("queue"),
+            pattern=entry.get("pattern", "exact"),
+            origin=Origin.LIVE,
+        )
+    router = str(entry.get("router") or "a router")
+    notices.append(
+        Notice(
+            "not-judged",
+            f"task_routes uses router `{router}`: the queues it picks depend on the call",
+            source.path if source else None,
+            source.line if source else None,
+        )
+    )
+    return Route(task=router, queue=None, dynamic=True, source=source, origin=Origin.LIVE)
+
+
+def _schedule(entry: Mapping[str, Any], notices: list[Notice]) -> Schedule:
+    raw = entry.get("schedule") or {}
+    why = raw.get("error") or "not a crontab, interval or solar schedule"
+    try:
+        timing = timing_from_json(raw)
+    except ValueError as exc:
+        timing, why = None, str(exc)
+    if timing is None:
+        notices.append(
+            Notice(
+                "not-judged",
+                f"beat entry `{entry['name']}`: schedule only known at run time ({why})",
+            )
+        )
+    return Schedule(name=entry["name"], task=entry.get("task"), timing=timing, origin=Origin.LIVE)
+
+
+def _signal(entry: Mapping[str, Any], config: Config) -> SignalHandler:
+    return SignalHandler(
+        signal=entry["signal"],
+        handler=entry.get("handler"),
+        module=entry.get("module"),
+        sender=entry.get("sender"),
+        source=_source(entry, config),
+        origin=Origin.LIVE,
+    )
+
+
+def _metric(entry: Mapping[str, Any], config: Config) -> Metric:
+    return Metric(
+        name=entry["name"],
+        type=_METRIC_TYPES.get(str(entry.get("type"))),
+        labels=tuple(entry.get("labels", ())),
+        documentation=entry.get("documentation"),
+        variable=entry.get("variable"),
+        source=_source(entry, config),
+        origin=Origin.LIVE,
+    )
+
+
+def _bootstep(entry: Mapping[str, Any], config: Config) -> Bootstep:
+    blueprint: Literal["worker", "consumer"] = (
+        "consumer" if entry.get("blueprint") == "consumer" else "worker"
+    )
+    return Bootstep(
+        name=entry["name"], blueprint=blueprint, source=_source(entry, config), origin=Origin.LIVE
+    )
