@@ -124,7 +124,7 @@ def _words(name: str) -> list[str]:
 # A rename needs this much evidence; see match_tasks for how it is scored.
 _RENAME_THRESHOLD = 1.0
 _CLUE_WEIGHTS = {"same queue": 0.25, "same place in a canvas flow": 0.35,
-                 "same beat entry": 0.4, "same parameters": 0.25}
+                 "same beat entry": 0.5, "same parameters": 0.25}
 
 
 class Context:

@@ -88,7 +88,7 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     documented = {s.name for s in ctx.documented_schedules}
     for act in ctx.actual_schedules:
         if act.name not in documented:
-            when = f" runs {render(act.timing)}" if act.timing else ""
+            when = f" ({render(act.timing)})" if act.timing else ""
             yield drift(UNDOCUMENTED, act.name,
                         f"beat entry `{act.name}`{when} is not documented",
                         actual=render(act.timing) if act.timing else act.name,

@@ -1,0 +1,238 @@
+"""The command line: ``conformance check | extract | introspect | diff | rules``.
+
+Every command is a plain function returning its exit status: 0 nothing at or above
+``fail_on``, 1 drift, 2 the run could not be judged (one ``path:line: what`` line per
+problem on standard error, never a traceback, never a partial report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance import __version__
+from conformance.config import FAIL_ON, MODES, Config, check_app_spec, load_config
+from conformance.errors import ConformanceError, ConformanceErrors
+from conformance.fileio import write_atomic
+
+FORMATS = ("text", "markdown", "json", "sarif", "github", "junit")
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="pyproject.toml (or TOML file) with [tool.conformance]")
+    parser.add_argument("--root", type=Path, metavar="DIR",
+                        help="project folder (default: the config file's folder)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="conformance",
+        description="Keep a Celery backend's documentation honest.",
+    )
+    parser.add_argument("--version", action="version", version=f"conformance {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser("check", help="compare the docs with the code and report drift")
+    _add_config_options(check)
+    check.add_argument("--app", metavar="MODULE:ATTR", help="the Celery app")
+    check.add_argument("--docs", action="append", metavar="GLOB", help="Markdown docs")
+    check.add_argument("--spec", action="append", metavar="GLOB", help="spec YAML files")
+    check.add_argument("--mode", choices=MODES, help="live import, static analysis, or auto")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--output", "-o", type=Path, metavar="FILE")
+    check.add_argument("--fail-on", choices=FAIL_ON)
+    check.add_argument("--baseline", metavar="FILE")
+    check.add_argument("--write-baseline", type=Path, metavar="FILE")
+    check.add_argument("--diff-base", metavar="REV",
+                       help="only drift introduced since this git revision")
+    check.add_argument("--template", type=Path, metavar="FILE",
+                       help="Jinja2 template for --format markdown")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    extract = sub.add_parser("extract", help="documented spec of some pages, as spec YAML")
+    extract.add_argument("docs", nargs="+", type=Path, metavar="DOC.md")
+    extract.add_argument("--output", "-o", type=Path, metavar="FILE")
+    extract.add_argument("--root", type=Path, metavar="DIR",
+                         help="paths in the spec are relative to this (default: .)")
+
+    intro = sub.add_parser("introspect", help="the implementation's spec, as spec YAML")
+    _add_config_options(intro)
+    intro.add_argument("--app", metavar="MODULE:ATTR")
+    intro.add_argument("--mode", choices=MODES)
+    intro.add_argument("--output", "-o", type=Path, metavar="FILE")
+
+    diff = sub.add_parser("diff", help="run the rules on two spec files")
+    diff.add_argument("expected", type=Path, metavar="EXPECTED.yaml")
+    diff.add_argument("actual", type=Path, metavar="ACTUAL.yaml")
+    diff.add_argument("--format", choices=FORMATS, default="text")
+    diff.add_argument("--output", "-o", type=Path, metavar="FILE")
+    diff.add_argument("--fail-on", choices=FAIL_ON, default="error")
+
+    rules = sub.add_parser("rules", help="every rule, or one rule's page")
+    rules.add_argument("rule", nargs="?", metavar="ID")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(args.config, cwd=args.root)
+    if args.root is not None and args.config is not None:
+        config = config.with_overrides(root=args.root.resolve())
+    app = getattr(args, "app", None)
+    if app is not None:
+        check_app_spec(app, "--app")
+    return config.with_overrides(
+        app=app,
+        mode=getattr(args, "mode", None),
+        docs=tuple(args.docs) if getattr(args, "docs", None) else None,
+        specs=tuple(args.spec) if getattr(args, "spec", None) else None,
+        fail_on=getattr(args, "fail_on", None),
+        baseline=getattr(args, "baseline", None),
+    )
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomic(output, text)
+
+
+def _use_color(choice: str, output: Path | None) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or output is not None or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from conformance.baseline import write_baseline
+    from conformance.pipeline import run_check
+    from conformance.reports import render
+
+    config = _config(args)
+    if not config.app:
+        raise ConformanceError("no app configured: set `app` in [tool.conformance] or "
+                               "pass --app MODULE:ATTR", str(config.source or config.root))
+    if args.template is not None and not args.template.is_file():
+        raise ConformanceError("template not found", str(args.template))
+    if args.diff_base:
+        from conformance.diffbase import subtract_base
+
+        result = subtract_base(config, args.diff_base, run_check(config))
+    else:
+        result = run_check(config)
+    text = render(result, args.format, template=args.template,
+                  color=_use_color(args.color, args.output))
+    if args.write_baseline is not None:
+        write_baseline(args.write_baseline, (*result.findings, *result.waived))
+    _emit(text, args.output)
+    return 1 if result.failed else 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from conformance.extract import extract_docs
+    from conformance.specio import dump_spec
+
+    root = (args.root or Path.cwd()).resolve()
+    missing = [p for p in args.docs if not p.is_file()]
+    if missing:
+        raise ConformanceErrors([ConformanceError("doc file not found", str(p))
+                                 for p in missing])
+    extraction = extract_docs([p.resolve() for p in args.docs], root)
+    for notice in extraction.notices:
+        print(f"{notice.location}: note: {notice.message}", file=sys.stderr)
+    _emit(dump_spec(extraction.spec), args.output)
+    return 0
+
+
+def cmd_introspect(args: argparse.Namespace) -> int:
+    from conformance.introspect import introspect
+    from conformance.specio import dump_spec
+
+    config = _config(args)
+    if not config.app:
+        raise ConformanceError("no app configured: pass --app MODULE:ATTR",
+                               str(config.source or config.root))
+    result = introspect(config)
+    for notice in (*result.notices, *result.extraction.notices):
+        print(f"{notice.location or '-'}: note: {notice.message}", file=sys.stderr)
+    _emit(dump_spec(result.extraction.spec), args.output)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from conformance.findings import CheckResult
+    from conformance.reports import render
+    from conformance.rules import run_rules
+    from conformance.specio import load_spec_file
+
+    expected = load_spec_file(args.expected, str(args.expected))
+    actual = load_spec_file(args.actual, str(args.actual))
+    findings, conforming = run_rules(expected, actual)
+    result = CheckResult(mode="spec", findings=findings, conforming=conforming,
+                         documented=expected, actual=actual, fail_on=args.fail_on)
+    _emit(render(result, args.format), args.output)
+    return 1 if result.failed else 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from conformance.rules import RULES
+    from conformance.rules.pages import rule_page
+
+    if args.rule:
+        rule = RULES.get(args.rule)
+        if rule is None:
+            import difflib
+
+            close = difflib.get_close_matches(args.rule, list(RULES), n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise ConformanceError(f"unknown rule `{args.rule}`{hint}")
+        sys.stdout.write(rule_page(rule))
+        return 0
+    width = max(len(r) for r in RULES)
+    for rule in sorted(RULES.values(), key=lambda r: r.id):
+        print(f"{rule.id:<{width}}  {rule.category:<9}  {rule.severity.value:<7}  "
+              f"{rule.summary}")
+    return 0
+
+
+COMMANDS = {
+    "check": cmd_check,
+    "extract": cmd_extract,
+    "introspect": cmd_introspect,
+    "diff": cmd_diff,
+    "rules": cmd_rules,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ConformanceErrors as errors:
+        for error in errors.errors:
+            print(f"conformance: error: {error.line_text()}", file=sys.stderr)
+        return 2
+    except ConformanceError as error:
+        print(f"conformance: error: {error.line_text()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("conformance: interrupted", file=sys.stderr)
+        return 2
+    except Exception as exc:  # A bug of ours: one line, and the traceback only on request.
+        if os.environ.get("CONFORMANCE_DEBUG"):
+            traceback.print_exc()
+        print(f"conformance: internal error: {type(exc).__name__}: {exc} "
+              "(set CONFORMANCE_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""The whole check: docs → spec, code → spec, rules, waivers and baseline → result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance.baseline import load_baseline
+from conformance.config import Config
+from conformance.errors import ConformanceError
+from conformance.extract import extract_docs
+from conformance.findings import CheckResult, Finding
+from conformance.introspect import introspect
+from conformance.model import Extraction, Location, Notice, Spec, Waiver
+from conformance.rules import run_rules
+from conformance.specio import load_spec_file
+
+
+def find_files(root: Path, patterns: Sequence[str], *, what: str, required: bool) -> list[Path]:
+    """Files matching the globs (relative to ``root``), sorted, without duplicates.
+
+    A pattern without wildcards names one file, which must exist.
+    """
+    found: dict[Path, None] = {}
+    for pattern in patterns:
+        if not any(ch in pattern for ch in "*?["):
+            path = (root / pattern)
+            if not path.is_file():
+                raise ConformanceError(f"{what} not found", pattern)
+            found[path.resolve()] = None
+            continue
+        for path in sorted(root.glob(pattern)):
+            if path.is_file():
+                found[path.resolve()] = None
+    if required and not found:
+        raise ConformanceError(
+            f"no {what} matches {', '.join(patterns) or '(nothing configured)'}",
+            str(root),
+        )
+    return list(found)
+
+
+def documented_spec(config: Config) -> Extraction:
+    """What the docs and the hand-written spec files say."""
+    doc_paths = find_files(config.root, config.docs, what="Markdown doc", required=True)
+    documented = extract_docs(doc_paths, config.root)
+    spec_paths = find_files(config.root, config.specs, what="spec file", required=False)
+    for path in spec_paths:
+        documented = documented.merge(
+            Extraction(load_spec_file(path, config.rel(path)))
+        )
+    return documented
+
+
+def run_check(config: Config) -> CheckResult:
+    documented = documented_spec(config)
+    actual = introspect(config)
+    return judge(config, documented, actual.extraction, mode=actual.mode,
+                 extra_notices=actual.notices)
+
+
+def judge(
+    config: Config,
+    documented: Extraction,
+    actual: Extraction,
+    *,
+    mode: str,
+    extra_notices: Sequence[Notice] = (),
+) -> CheckResult:
+    findings, conforming = run_rules(documented.spec, actual.spec, config.rules)
+    counted, waived, waiver_notices = apply_waivers(findings, documented.waivers)
+    fixed: tuple[str, ...] = ()
+    if config.baseline:
+        known = load_baseline(config.root / config.baseline, config.baseline)
+        in_baseline = [f for f in counted if f.fingerprint in known]
+        counted = [f for f in counted if f.fingerprint not in known]
+        waived = waived + in_baseline
+        present = {f.fingerprint for f in findings}
+        fixed = tuple(sorted(fp for fp in known if fp not in present))
+    notices = (*extra_notices, *documented.notices, *actual.notices, *waiver_notices)
+    return CheckResult(
+        mode=mode,
+        findings=tuple(counted),
+        conforming=conforming,
+        notices=_unique(notices),
+        documented=documented.spec,
+        actual=actual.spec,
+        fail_on=config.fail_on,
+        app=config.app,
+        docs=tuple(sorted({loc.path for loc in _doc_paths(documented.spec)})),
+        waived=tuple(waived),
+        fixed=fixed,
+    )
+
+
+def apply_waivers(
+    findings: Sequence[Finding], waivers: Sequence[Waiver]
+) -> tuple[list[Finding], list[Finding], list[Notice]]:
+    """Split findings into counted and waived; an unused waiver is a notice."""
+    counted: list[Finding] = []
+    waived: list[Finding] = []
+    used: set[int] = set()
+    for finding in findings:
+        hit = None
+        for i, waiver in enumerate(waivers):
+            if finding.doc is None or finding.doc.path != waiver.path:
+                continue
+            if waiver.start <= finding.doc.line <= waiver.end and (
+                not waiver.rules or finding.rule in waiver.rules
+            ):
+                hit = i
+                break
+        if hit is None:
+            counted.append(finding)
+        else:
+            used.add(hit)
+            waived.append(finding)
+    notices = [
+        Notice("unused-waiver",
+               f"waiver `ignore {' '.join(w.rules)}` matches no finding", w.path, w.line)
+        for i, w in enumerate(waivers) if i not in used
+    ]
+    return counted, waived, notices
+
+
+def _doc_paths(spec: Spec) -> list[Location]:
+    return [item.source for _section, item in spec.items() if item.source is not None]
+
+
+def _unique(notices: Sequence[Notice]) -> tuple[Notice, ...]:
+    return tuple(dict.fromkeys(notices))
+
