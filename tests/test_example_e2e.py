@@ -43,6 +43,22 @@ SEED_ERRORS = {
     ("task.option-mismatch", "tasks.process_batch"),
     ("task.option-mismatch", "tasks.generate_single_model"),
     ("task.option-mismatch", "tasks.cleanup_old_files"),
+    ("config.mismatch", "task_time_limit"),
+    ("config.mismatch", "task_soft_time_limit"),
+    # 4. "NO Prometheus metrics in signals; NO task_duration or task_failures metrics"
+    ("metric.missing", "task_duration"),
+    ("metric.missing", "task_failures"),
+    # 6. "NO custom worker steps", "NO WorkerConfig class"
+    ("worker.class-missing", "WorkerConfig"),
+    ("worker.bootstep-missing", "TaskMetricsStep"),
+    # 8. "Uses FalAIClient with process_single_image_sync method"
+    ("signature.mismatch", "app.services.fal_client.FalAIClient.generate_model"),
+    # 9. "Uses progress_tracker (lowercase) from core module"
+    ("symbol.renamed", "app.core.progress.ProgressTracker"),
+    # 10. "NO Flower configuration in docker-compose.yml"
+    ("deploy.service-missing", "flower"),
+    # 2./6. the `priority` queue has no worker: nothing consumes it (no priority profile)
+    ("deploy.queue-unconsumed", "priority"),
 }
 SEED_WARNINGS = {
     # 2. the `priority` queue is declared but nothing real is routed to it
@@ -51,6 +67,17 @@ SEED_WARNINGS = {
     ("schedule.undocumented", "disk-usage-monitoring"),
     # the task behind that entry is not documented either
     ("task.undocumented", "app.workers.cleanup.monitor_disk_usage"),
+    # 4. "Basic signal handlers exist ... NO Prometheus metrics in signals"
+    ("signal.handler-mismatch", "task_postrun"),
+    ("signal.handler-mismatch", "task_failure"),
+    # 6. "NO worker profiles implementation" (only `maintenance` has a matching worker)
+    ("worker.profile-missing", "batch"),
+    ("worker.profile-missing", "gpu"),
+    ("worker.profile-missing", "priority"),
+    # 10. "Monitoring exists in monitoring.py but NOT integrated in Celery tasks"
+    ("metric.not-integrated", "celery_tasks"),
+    ("metric.not-integrated", "celery_task_runtime_seconds"),
+    ("metric.not-integrated", "celery_queue_length"),
 }
 
 
@@ -86,7 +113,29 @@ def test_nothing_else_is_reported_at_error_severity(report: dict[str, Any]) -> N
 
 
 def test_seed_warnings(report: dict[str, Any]) -> None:
-    assert SEED_WARNINGS <= pairs(report, "warning")
+    assert SEED_WARNINGS == pairs(report, "warning")
+
+
+def test_what_conforms_is_not_flagged(report: dict[str, Any]) -> None:
+    conforming = {(c["category"], c["subject"]) for c in report["conforming"]}
+    assert {
+        ("signals", "task_prerun"),            # a prerun handler is connected
+        ("config", "worker_prefetch_multiplier"),
+        ("config", "task_acks_late"),
+        ("workers", "maintenance"),            # worker-maintenance runs -Q maintenance
+        ("symbols", "app.services.fal_client.FalAIClient"),
+        ("routes", "tasks.process_batch"),
+    } <= conforming
+    flagged = {f["subject"] for f in report["findings"]}
+    assert not {"worker_prefetch_multiplier", "task_acks_late", "maintenance",
+                "batch_processing", "model_generation", "task_prerun"} & flagged
+
+
+def test_signature_finding_names_the_real_method(report: dict[str, Any]) -> None:
+    (finding,) = [f for f in report["findings"] if f["rule"] == "signature.mismatch"]
+    assert "process_single_image_sync" in finding["message"]
+    (renamed,) = [f for f in report["findings"] if f["rule"] == "symbol.renamed"]
+    assert renamed["actual"] == "app.core.progress.progress_tracker"
 
 
 def test_the_four_queues_conform(report: dict[str, Any]) -> None:
@@ -124,3 +173,12 @@ def test_markdown_report_reads_like_the_seed() -> None:
         in text
     assert "`cleanup-old-files`: daily at 02:00 (NOT every hour)" in text
     assert "`batch_processing` exists as documented ✓" in text
+    # All ten of the seed's areas have a section.
+    for area in ("Task Naming", "Queue Configuration", "Task Routing", "Batch Processing",
+                 "Signal Handlers", "Beat Schedule", "Worker Configuration",
+                 "Code References", "Metrics and Monitoring", "Deployment", "Configuration"):
+        assert area in text, area
+    critical = text.split("## Critical Issues")[1].split("## Recommendations")[0]
+    for subject in ("emergency_cleanup", "send_alert", "tasks.system_health_check",
+                    "task_duration", "flower", "task_time_limit"):
+        assert subject in critical, subject

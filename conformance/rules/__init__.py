@@ -6,7 +6,19 @@ from collections.abc import Mapping
 
 from conformance.findings import Conforming, Finding
 from conformance.model import Spec
-from conformance.rules import canvas, queues, routes, schedules, tasks
+from conformance.rules import (
+    canvas,
+    config,
+    deploy,
+    metrics,
+    queues,
+    routes,
+    schedules,
+    signals,
+    symbols,
+    tasks,
+    workers,
+)
 from conformance.rules.engine import Check, run_checks
 from conformance.rules.registry import RULES, Rule, define, drift
 
@@ -16,6 +28,12 @@ CHECKS: tuple[Check, ...] = (
     routes.check,
     canvas.check,
     schedules.check,
+    signals.check,
+    metrics.check,
+    workers.check,
+    symbols.check,
+    deploy.check,
+    config.check,
 )
 
 

@@ -1,0 +1,96 @@
+"""How ``prometheus_client`` names metric families and the series it exposes.
+
+Pure string rules (no import of ``prometheus_client``), checked against the real library
+in the tests: the static analyser names a metric exactly as the live one would.
+"""
+
+from __future__ import annotations
+
+from conformance.model import MetricType
+
+__all__ = [
+    "METRIC_TYPES",
+    "exposed_series",
+    "family_name",
+    "same_metric_name",
+    "series_family",
+]
+
+METRIC_TYPES: dict[str, MetricType] = {
+    "Counter": "counter",
+    "Gauge": "gauge",
+    "Histogram": "histogram",
+    "Summary": "summary",
+    "Info": "info",
+    "Enum": "enum",
+}
+"""``prometheus_client`` constructor class name → metric type (``Enum`` is exposed as a
+``stateset`` by the library; we call it ``enum`` like the constructor)."""
+
+_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "counter": ("_total", "_created"),
+    "gauge": ("",),
+    "histogram": ("_bucket", "_count", "_sum", "_created"),
+    "summary": ("_count", "_sum", "_created"),
+    "info": ("_info",),
+    "enum": ("",),
+}
+
+
+def family_name(
+    name: str,
+    type: str,
+    namespace: str = "",
+    subsystem: str = "",
+    unit: str = "",
+) -> str:
+    """The family name ``prometheus_client`` gives ``Type(name, ..., namespace=...,
+    subsystem=..., unit=...)``.
+
+    ``namespace_subsystem_name``; a counter then drops one trailing ``_total``; a unit is
+    appended as ``_unit`` unless the name already ends with it. ``type`` is a metric type
+    (``counter``) or a constructor name (``Counter``). Raises :class:`ValueError` where
+    the library does: an empty name, or a unit on an info or enum metric.
+    """
+    kind = METRIC_TYPES.get(type, type)
+    if not name:
+        raise ValueError("a metric name must not be empty")
+    full = "_".join(part for part in (namespace, subsystem) if part)
+    full = f"{full}_{name}" if full else name
+    if kind == "counter" and full.endswith("_total"):
+        full = full.removesuffix("_total")
+    if unit and not full.endswith("_" + unit):
+        full = f"{full}_{unit}"
+    if unit and kind in ("info", "enum"):
+        raise ValueError(f"a {kind} metric cannot have a unit: {full}")
+    return full
+
+
+def exposed_series(family: str, type: str) -> tuple[str, ...]:
+    """The sample names a family is exposed as (``x`` counter → ``x_total``,
+    ``x_created``; histogram → ``_bucket``, ``_count``, ``_sum``, ``_created``; info →
+    ``x_info``; gauge and enum → ``x``). ``_created`` series are on by default."""
+    kind = METRIC_TYPES.get(type, type)
+    if kind not in _SUFFIXES:
+        raise ValueError(f"unknown metric type {type!r}")
+    return tuple(family + suffix for suffix in _SUFFIXES[kind])
+
+
+def series_family(series: str, type: str | None = None) -> str:
+    """The family a series name belongs to, as docs and PromQL write it.
+
+    Without a type only ``_total`` is dropped (a counter written either way); with one,
+    any of that type's series suffixes is (``x_seconds_bucket`` → ``x_seconds``).
+    """
+    if type is None:
+        return series.removesuffix("_total")
+    kind = METRIC_TYPES.get(type, type)
+    for suffix in _SUFFIXES.get(kind, ()):
+        if suffix and series.endswith(suffix):
+            return series.removesuffix(suffix)
+    return series
+
+
+def same_metric_name(a: str, b: str, type: str | None = None) -> bool:
+    """Whether two written names mean the same family (``x`` and ``x_total`` do)."""
+    return a == b or series_family(a, type) == series_family(b, type)

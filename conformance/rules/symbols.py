@@ -1,0 +1,191 @@
+"""Code references in doc snippets: imported names exist, calls fit the real signatures.
+
+Only names inside the project are judged (the top-level packages the code spec defines);
+stdlib, Celery or Redis calls in a snippet are not ours to check. A call on a name that
+is already reported missing is not judged again.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from conformance.celery_naming import base_name
+from conformance.findings import Conforming, Finding
+from conformance.model import Symbol
+from conformance.rules.context import Context
+from conformance.rules.registry import define, drift
+
+CATEGORY = "symbols"
+
+MISSING = define(
+    "symbol.missing", CATEGORY, "error",
+    "a name imported or used in a doc code block does not exist in the codebase",
+    why="Copying the snippet fails with ImportError or AttributeError.",
+    example="Docs: `from app.core.cache import TaskCache`; `app.core.cache` has no such name.",
+    fix="Update the snippet to the real name, or add what it documents.",
+)
+RENAMED = define(
+    "symbol.renamed", CATEGORY, "error",
+    "it exists under a close name (`ProgressTracker` vs `progress_tracker`)",
+    why="The snippet uses an old or mistyped name: readers copy a line that cannot work.",
+    example="Docs: `from app.core.progress import ProgressTracker`; the module has "
+    "`progress_tracker`.",
+    fix="Use the real name in the docs (or rename the code, if the docs are right).",
+)
+SIGNATURE_MISMATCH = define(
+    "signature.mismatch", CATEGORY, "error",
+    "a documented call uses a method or parameters the real callable lacks",
+    why="The documented call raises AttributeError or TypeError.",
+    example="Docs: `client.generate_model(url, on_progress=cb)`; `FalAIClient` has "
+    "`process_single_image_sync(image_url, progress_callback)`.",
+    fix="Document the real method and parameters, or change the code to match the docs.",
+)
+
+
+def _norm(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+class _Index:
+    def __init__(self, symbols: tuple[Symbol, ...]) -> None:
+        self.by_name = {s.name: s for s in symbols if s.kind not in ("import", "call")}
+        self.packages = {n.split(".")[0] for n in self.by_name}
+        self.children: dict[str, list[str]] = {}
+        for name in self.by_name:
+            parent, _, child = name.rpartition(".")
+            if parent:
+                self.children.setdefault(parent, []).append(child)
+
+    def longest_prefix(self, dotted: str) -> tuple[Symbol | None, list[str]]:
+        parts = dotted.split(".")
+        for i in range(len(parts), 0, -1):
+            found = self.by_name.get(".".join(parts[:i]))
+            if found is not None:
+                return found, parts[i:]
+        return None, parts
+
+    def close_name(self, parent: str, child: str) -> str | None:
+        siblings = [c for c in self.children.get(parent, []) if not c.startswith("__")]
+        same = [c for c in siblings if _norm(c) == _norm(child)]
+        if same:
+            return same[0]
+        close = difflib.get_close_matches(child, siblings, n=1, cutoff=0.8)
+        return close[0] if close else None
+
+
+def check(ctx: Context) -> Iterator[Finding | Conforming]:
+    index = _Index(ctx.actual.symbols)
+    if not index.by_name:
+        return  # No code symbols (a spec-only diff): nothing to resolve against.
+    worker_classes = {base_name(w.name) for w in ctx.documented.workers if w.kind == "class"}
+    broken: set[str] = set()
+    reported: set[tuple[str, str]] = set()
+    for use in ctx.documented.symbols:
+        if use.name.split(".")[0] not in index.packages:
+            continue
+        if use.kind == "import" or use.name not in index.by_name:
+            finding = _resolve(index, use, worker_classes, broken)
+            if finding is not None:
+                key = (finding.rule, finding.subject)
+                if key not in reported:
+                    reported.add(key)
+                    yield finding
+                continue
+            if use.kind == "import":
+                yield Conforming(CATEGORY, use.name, use.source,
+                                 index.by_name[use.name].source if use.name in index.by_name
+                                 else None)
+                continue
+        if use.kind == "call":
+            finding = _check_call(index, use, broken)
+            if finding is not None and (finding.rule, finding.subject) not in reported:
+                reported.add((finding.rule, finding.subject))
+                yield finding
+
+
+def _resolve(index: _Index, use: Symbol, worker_classes: set[str],
+             broken: set[str]) -> Finding | None:
+    """A finding if the name (or its first missing part) does not exist."""
+    if any(use.name == b or use.name.startswith(b + ".") for b in broken):
+        return None  # Already reported through the name it hangs on.
+    found, rest = index.longest_prefix(use.name)
+    if not rest:
+        return None
+    if found is None:
+        return None  # Not even the top package: not the project's (filtered earlier).
+    if found.kind in ("attribute", "function", "method"):
+        return None  # An instance or a value: its attributes cannot be known statically.
+    if found.kind == "class" and use.kind == "call" and len(rest) == 1:
+        return None  # A method call: _check_call judges it with the signature.
+    missing = f"{found.name}.{rest[0]}"
+    broken.add(missing)
+    if rest[0] in worker_classes or base_name(use.name) in worker_classes:
+        return None  # worker.class-missing reports documented worker classes.
+    close = index.close_name(found.name, rest[0])
+    if close is not None:
+        return drift(
+            RENAMED, use.name,
+            f"`{missing}` does not exist; `{found.name}` has `{close}`",
+            documented=missing, actual=f"{found.name}.{close}", doc=use.source,
+            code=index.by_name[f"{found.name}.{close}"].source,
+        )
+    what = "module" if found.kind == "module" else "class"
+    return drift(MISSING, use.name, f"`{missing}` does not exist (no `{rest[0]}` in {what} "
+                 f"`{found.name}`)", documented=missing, doc=use.source, code=found.source)
+
+
+def _check_call(index: _Index, use: Symbol, broken: set[str]) -> Finding | None:
+    if any(use.name == b or use.name.startswith(b + ".") for b in broken):
+        return None
+    target = index.by_name.get(use.name)
+    if target is None:
+        owner, rest = index.longest_prefix(use.name)
+        if owner is None or owner.kind != "class" or len(rest) != 1:
+            return None
+        methods = sorted(c for c in index.children.get(owner.name, [])
+                         if not c.startswith("_")
+                         and index.by_name[f"{owner.name}.{c}"].kind == "method")
+        listed = ", ".join(f"`{m}({', '.join(index.by_name[f'{owner.name}.{m}'].params)})`"
+                           for m in methods) or "no public methods"
+        return drift(
+            SIGNATURE_MISMATCH, use.name,
+            f"`{base_name(owner.name)}` has no method `{rest[0]}`; its methods: {listed}",
+            documented=f"{base_name(owner.name)}.{rest[0]}",
+            actual=", ".join(f"{base_name(owner.name)}.{m}" for m in methods) or None,
+            doc=use.source, code=owner.source,
+        )
+    if target.kind not in ("function", "method", "class"):
+        return None
+    problem = signature_problem(target.params, use.positional, use.keywords)
+    if problem is None:
+        return None
+    return drift(
+        SIGNATURE_MISMATCH, use.name,
+        f"`{base_name(use.name)}({', '.join(target.params)})` {problem}",
+        documented=_call_text(use), actual=f"{base_name(target.name)}({', '.join(target.params)})",
+        doc=use.source, code=target.source,
+    )
+
+
+def signature_problem(params: tuple[str, ...], positional: int | None,
+                      keywords: tuple[str, ...]) -> str | None:
+    """Why a call with ``positional`` arguments and ``keywords`` cannot bind, or None."""
+    star_args = any(p.startswith("*") and not p.startswith("**") and p != "*" for p in params)
+    star_kwargs = any(p.startswith("**") for p in params)
+    if "*" in params:
+        positional_params = params[: params.index("*")]
+    else:
+        positional_params = tuple(p for p in params if not p.startswith("*"))
+    names = {p.lstrip("*") for p in params if p != "*"}
+    unknown = [k for k in keywords if k not in names]
+    if unknown and not star_kwargs:
+        return "takes no " + ", ".join(f"`{k}`" for k in unknown)
+    if positional is not None and not star_args and positional > len(positional_params):
+        return f"takes {len(positional_params)} positional arguments, the docs pass {positional}"
+    return None
+
+
+def _call_text(use: Symbol) -> str:
+    args = ["…"] * (use.positional or 0) + [f"{k}=…" for k in use.keywords]
+    return f"{base_name(use.name)}({', '.join(args)})"

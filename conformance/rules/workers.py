@@ -1,0 +1,105 @@
+"""Worker set-up: documented configuration classes, bootsteps and worker profiles exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from conformance.celery_naming import base_name
+from conformance.findings import Conforming, Finding
+from conformance.model import Service, Worker
+from conformance.rules.context import Context
+from conformance.rules.registry import define, drift
+
+CATEGORY = "workers"
+
+CLASS_MISSING = define(
+    "worker.class-missing", CATEGORY, "error",
+    "a documented worker configuration class does not exist",
+    why="Whoever follows the docs imports a class that is not there; the set-up it "
+    "describes (profiles, limits) is not applied anywhere.",
+    example="Docs: `from app.workers.config import WorkerConfig`; no such class exists.",
+    fix="Write the class, or document how workers are really configured.",
+)
+BOOTSTEP_MISSING = define(
+    "worker.bootstep-missing", CATEGORY, "error",
+    "a documented custom bootstep is not registered",
+    why="The behaviour the step adds to every worker (metrics, health checks) is absent.",
+    example="Docs: `app.steps['worker'].add(TaskMetricsStep)`; `app.steps` is empty.",
+    fix="Register the step on the app, or remove it from the docs.",
+)
+PROFILE_MISSING = define(
+    "worker.profile-missing", CATEGORY, "warning",
+    "a documented worker profile has no matching worker in deployment or code",
+    why="Capacity was planned per profile: without the worker, its queues are served by "
+    "another worker's concurrency, or by none.",
+    example="Docs: a `gpu` worker on `model_generation` with concurrency 2; no deployed "
+    "worker consumes exactly that.",
+    fix="Deploy the profile (a worker with those `-Q` queues), or document the real workers.",
+)
+
+
+def _class_names(ctx: Context) -> dict[str, str]:
+    """Last part → full name of every class in the code."""
+    return {base_name(s.name): s.name for s in ctx.actual.symbols if s.kind == "class"}
+
+
+def _profile_match(profile: Worker | Service, ctx: Context) -> Service | Worker | None:
+    workers = [s for s in ctx.actual.services if s.role == "worker"]
+    wanted = set(profile.queues)
+    for service in workers:
+        if service.name == profile.name or (wanted and set(service.queues) == wanted):
+            return service
+    for worker in ctx.actual.workers:
+        if worker.kind == "profile" and (worker.name == profile.name or (
+                wanted and set(worker.queues) == wanted)):
+            return worker
+    return None
+
+
+def check(ctx: Context) -> Iterator[Finding | Conforming]:
+    classes = _class_names(ctx)
+    seen: set[str] = set()
+    for worker in ctx.documented.workers:
+        if worker.kind != "class" or worker.name in seen:
+            continue
+        seen.add(worker.name)
+        found = classes.get(base_name(worker.name))
+        if found is None:
+            yield drift(CLASS_MISSING, worker.name,
+                        f"documented worker class `{worker.name}` does not exist",
+                        documented=worker.name, doc=worker.source)
+        else:
+            yield Conforming(CATEGORY, worker.name, worker.source, None)
+
+    registered = {base_name(b.name): b for b in ctx.actual.bootsteps}
+    for step in {base_name(b.name): b for b in ctx.documented.bootsteps}.values():
+        real = registered.get(base_name(step.name))
+        if real is None:
+            where = "" if ctx.actual.bootsteps else "; the app registers no custom steps"
+            yield drift(BOOTSTEP_MISSING, step.name,
+                        f"documented bootstep `{step.name}` ({step.blueprint}) is not "
+                        f"registered{where}",
+                        documented=step.name, doc=step.source)
+        else:
+            yield Conforming(CATEGORY, step.name, step.source, real.source)
+
+    if not ctx.actual.services and not any(w.kind == "profile" for w in ctx.actual.workers):
+        return  # No deployment was read: profiles cannot be judged.
+    profiles: dict[str, Worker | Service] = {}
+    for worker in ctx.documented.workers:
+        if worker.kind == "profile":
+            profiles.setdefault(worker.name, worker)
+    for service in ctx.documented.services:
+        if service.role == "worker":
+            profiles.setdefault(service.name, service)
+    for name, profile in profiles.items():
+        match = _profile_match(profile, ctx)
+        if match is None:
+            queues = ", ".join(f"`{q}`" for q in profile.queues) or "the default queue"
+            yield drift(
+                PROFILE_MISSING, name,
+                f"documented worker profile `{name}` ({queues}) matches no deployed worker",
+                documented=", ".join(profile.queues) or name, doc=profile.source,
+            )
+        else:
+            yield Conforming(CATEGORY, name, profile.source, match.source)
