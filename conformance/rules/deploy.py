@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from conformance.findings import Conforming, Finding
 from conformance.model import Service
 from conformance.rules.context import Context
-from conformance.rules.queues import declared_queues
 from conformance.rules.registry import define, drift
 
 CATEGORY = "deploy"
@@ -59,9 +58,11 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         return
     default = ctx.actual_default_queue
     consumed = {q for w in workers for q in (w.queues or (default,))}
-    queues = dict.fromkeys(declared_queues(ctx))
+    # Declared explicitly, or where a registered task is routed; an implicit default
+    # queue that nothing is sent to needs no consumer.
+    declared = {q.name: q for q in ctx.actual.queues}
+    queues = dict.fromkeys(declared)
     queues.update(dict.fromkeys(t.queue for t in ctx.actual_tasks if t.queue))
-    declared = declared_queues(ctx)
     for queue in queues:
         if queue not in consumed:
             routed = sorted(t.name for t in ctx.actual_tasks if t.queue == queue)

@@ -1,0 +1,295 @@
+"""The app package's own source, read statically with the shared recognizers.
+
+Every ``.py`` file of the package is parsed once and scanned with
+:func:`conformance.pysource.scan_module`; then modules are linked:
+
+- metric recording sites through imports (``from app.monitoring import X`` then
+  ``X.inc()`` inside a function of another module), and helpers of the defining module
+  that another module imports or calls (``monitoring.record_task(...)``);
+- signal handler metrics named by an imported variable become the family name;
+- constants imported from another module of the package (``name=Tasks.CLEANUP``);
+- configuration modules named by ``config_from_object("pkg.celeryconfig")`` are read as
+  settings modules (with the call's ``namespace=``).
+
+Test folders (``tests``, ``test``) and ``test_*.py`` files are left out: test apps would
+otherwise show up as the implementation.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from conformance.celery_naming import setting_name
+from conformance.model import Extraction, Location, Metric, Notice, Origin, SignalHandler, Spec
+from conformance.pysource.context import ModuleContext, build_context
+from conformance.pysource.scan import ModuleScan, parse_or_notice, scan_context
+from conformance.pysource.values import dotted
+
+_SKIPPED_DIRS = frozenset({"tests", "test", "__pycache__", "node_modules", "migrations"})
+
+
+@dataclass(frozen=True)
+class SourceScan:
+    """The package's spec and notices, plus ``literals``: each string literal (and
+    setting keyword) found in the source -> its first location, to give code lines to
+    items the live probe reports (queue names, beat entry names, setting keys)."""
+
+    extraction: Extraction
+    literals: Mapping[str, Location] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _File:
+    module: str
+    path: str
+    is_package: bool
+    tree: ast.Module
+
+
+def scan_package_sources(
+    root: Path,
+    search_dirs: Sequence[Path],
+    package: str,
+    *,
+    origin: Origin = Origin.STATIC,
+) -> SourceScan:
+    """Scan every module of ``package`` (found on ``search_dirs``); paths in the result
+    are relative to ``root``. A file that does not parse is a ``syntax-error`` notice."""
+    found = find_package(search_dirs, package)
+    if found is None:
+        notice = Notice("not-judged", f"package `{package}` not found on the search paths")
+        return SourceScan(Extraction(Spec(), (notice,)))
+    base, location = found
+    files, notices = _parse_files(root, base, location)
+    contexts = _Contexts(files, origin)
+    hints = _config_hints(contexts)
+    scans = [
+        (
+            file,
+            scan_context(
+                contexts.get(file.module),
+                config_module=True if file.module in hints else None,
+                namespace=hints.get(file.module) or None,
+            ),
+        )
+        for file in files
+    ]
+    extraction = _link(scans)
+    return SourceScan(
+        Extraction(extraction.spec, tuple(notices) + extraction.notices),
+        _literals(contexts, files),
+    )
+
+
+def find_package(search_dirs: Sequence[Path], package: str) -> tuple[Path, Path] | None:
+    """``(search dir, package dir or module file)`` of the first search dir holding it."""
+    for folder in search_dirs:
+        candidate = folder / Path(*package.split("."))
+        if candidate.is_dir():
+            return folder, candidate
+        if candidate.with_suffix(".py").is_file():
+            return folder, candidate.with_suffix(".py")
+    return None
+
+
+def _parse_files(root: Path, base: Path, location: Path) -> tuple[list[_File], list[Notice]]:
+    paths = [location] if location.is_file() else sorted(location.rglob("*.py"))
+    files: list[_File] = []
+    notices: list[Notice] = []
+    for path in paths:
+        relative = path.relative_to(base)
+        if _skipped(relative):
+            continue
+        shown = _shown(path, root)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            notices.append(Notice("syntax-error", f"cannot read: {exc}", shown, 1))
+            continue
+        tree = parse_or_notice(text, path=shown)
+        if isinstance(tree, Notice):
+            notices.append(tree)
+            continue
+        is_package = path.name == "__init__.py"
+        parts = relative.with_suffix("").parts
+        module = ".".join(parts[:-1] if is_package else parts)
+        files.append(_File(module, shown, is_package, tree))
+    return files, notices
+
+
+def _skipped(relative: Path) -> bool:
+    return any(part in _SKIPPED_DIRS or part.startswith(".") for part in relative.parts[:-1]) or (
+        relative.name.startswith("test_")
+    )
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _config_hints(contexts: _Contexts) -> dict[str, str]:
+    """Module -> namespace ("" for none) of modules named by ``config_from_object``.
+
+    ``config_from_object("django.conf:settings", namespace="CELERY")`` points at Django's
+    settings, which we find by name: modules called ``settings`` (or in a ``settings``
+    package)."""
+    hints: dict[str, str] = {}
+    django_namespace: str | None = None
+    for module in contexts.modules():
+        for node, _ in contexts.get(module).nodes_of(ast.Call):
+            func = node.func
+            if not (isinstance(func, ast.Attribute) and func.attr == "config_from_object"):
+                continue
+            first = node.args[0] if node.args else None
+            if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                continue
+            target = first.value.partition(":")[0]
+            namespace = next(
+                (
+                    k.value.value
+                    for k in node.keywords
+                    if k.arg == "namespace"
+                    and isinstance(k.value, ast.Constant)
+                    and isinstance(k.value.value, str)
+                ),
+                "",
+            )
+            if target == "django.conf":
+                django_namespace = namespace
+            elif target in contexts.files:
+                hints[target] = namespace
+    if django_namespace is not None:
+        for module in contexts.modules():
+            if "settings" in module.split("."):
+                hints.setdefault(module, django_namespace)
+    return hints
+
+
+class _Contexts:
+    """One :class:`ModuleContext` per module, built on first use; its constants serve
+    ``lookup`` of names imported from other modules of the package."""
+
+    def __init__(self, files: Sequence[_File], origin: Origin) -> None:
+        self.files = {file.module: file for file in files}
+        self.origin = origin
+        self.cache: dict[str, ModuleContext] = {}
+        self.busy: set[str] = set()
+
+    def modules(self) -> list[str]:
+        return list(self.files)
+
+    def get(self, module: str) -> ModuleContext:
+        if module not in self.cache:
+            file = self.files[module]
+            self.busy.add(module)
+            try:
+                self.cache[module] = build_context(
+                    file.tree,
+                    path=file.path,
+                    line_offset=0,
+                    origin=self.origin,
+                    module=module,
+                    is_package=file.is_package,
+                    lookup=self.lookup,
+                )
+            finally:
+                self.busy.discard(module)
+        return self.cache[module]
+
+    def lookup(self, name: str) -> Any:
+        module, rest = name, ""
+        while module and module not in self.files:
+            module, _, last = module.rpartition(".")
+            rest = f"{last}.{rest}" if rest else last
+        # A cycle of imports (a constant defined through itself) stays unknown.
+        if not module or not rest or module in self.busy:
+            return None
+        return self.get(module).names.get(rest)
+
+
+def _link(scans: Sequence[tuple[_File, ModuleScan]]) -> Extraction:
+    index: dict[str, Metric] = {}
+    for file, scan in scans:
+        for metric in scan.extraction.spec.metrics:
+            if metric.variable:
+                index[f"{file.module}.{metric.variable}"] = metric
+    extra: dict[str, list[Location]] = {key: [] for key in index}
+    references = {file.module: scan.references for file, scan in scans}
+    for file, scan in scans:
+        for use in scan.metric_uses:
+            if use.function is None:
+                continue
+            if not use.local and use.target in extra:
+                extra[use.target].append(use.location)
+            elif use.local and use.function not in scan.counted_functions:
+                helper = f"{file.module}.{use.function.partition('.')[0]}"
+                if _used_elsewhere(helper, file.module, references):
+                    extra[f"{file.module}.{use.receiver}"].append(use.location)
+    combined = Extraction(Spec())
+    for file, scan in scans:
+        spec = scan.extraction.spec
+        metrics = tuple(_with_uses(file.module, m, extra) for m in spec.metrics)
+        signals = tuple(_signal_metrics(s, scan.imports, index) for s in spec.signals)
+        spec = replace(spec, metrics=metrics, signals=signals)
+        combined = combined.merge(Extraction(spec, scan.extraction.notices))
+    return combined
+
+
+def _used_elsewhere(helper: str, module: str, references: Mapping[str, frozenset[str]]) -> bool:
+    return any(helper in refs for other, refs in references.items() if other != module)
+
+
+def _with_uses(module: str, metric: Metric, extra: Mapping[str, list[Location]]) -> Metric:
+    added = extra.get(f"{module}.{metric.variable}", [])
+    if not added:
+        return metric
+    return replace(metric, recorded_at=tuple(sorted({*metric.recorded_at, *added})))
+
+
+def _signal_metrics(
+    handler: SignalHandler, imports: Mapping[str, str], index: Mapping[str, Metric]
+) -> SignalHandler:
+    names = []
+    for name in handler.metrics:
+        target = imports.get(name.partition(".")[0])
+        if target is not None:
+            rest = name.partition(".")[2]
+            metric = index.get(f"{target}.{rest}" if rest else target)
+            name = metric.name if metric is not None else name
+        names.append(name)
+    return replace(handler, metrics=tuple(dict.fromkeys(names)))
+
+
+def _literals(contexts: _Contexts, files: Sequence[_File]) -> dict[str, Location]:
+    """First location of every string literal, keyword-argument name and assigned name
+    (settings also under their Celery name: ``CELERY_TASK_TIME_LIMIT`` ->
+    ``task_time_limit``)."""
+    found: dict[str, Location] = {}
+    for file in files:
+        ctx = contexts.get(file.module)
+        for node, _ in ctx.nodes_of(ast.Constant, ast.keyword, ast.Assign, ast.AnnAssign):
+            names: list[str | None] = []
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, str) and len(node.value) <= 200:
+                    names = [node.value]
+            elif isinstance(node, ast.keyword):
+                if node.arg:
+                    names = [node.arg, setting_name(node.arg)]
+            else:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    last = (dotted(target) or "").rpartition(".")[2]
+                    if last:
+                        names += [last, setting_name(last), setting_name(last, "CELERY")]
+            for name in names:
+                # Files come in path order and nodes in source order: first one wins.
+                if name and name not in found:
+                    found[name] = Location(file.path, node.lineno)
+    return found

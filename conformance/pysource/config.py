@@ -1,0 +1,354 @@
+"""App configuration: settings, routes, queues and beat entries.
+
+Read from ``Celery("main", broker=..., **settings)``, ``<app>.conf.update(...)``,
+``<app>.conf.k = v``, ``<app>.conf["k"] = v``, ``<app>.conf.beat_schedule["k"] = {...}``,
+``<app>.add_periodic_task(...)``, any kombu ``Queue(...)`` call and, in real modules
+that look like configuration modules, module-level assignments of setting names.
+
+``task_routes``, ``task_queues`` and ``beat_schedule`` become Route, Queue and Schedule
+items (not Settings). A value only known at run time gives a dynamic Setting or Route,
+or a Schedule without timing, and a ``not-judged`` notice.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.celery_naming import routes_from_value, setting_name
+from conformance.model import Location, Queue, Route, Schedule, Setting, Timing
+from conformance.pysource.canvas import signature_task
+from conformance.pysource.context import ModuleContext
+from conformance.pysource.values import (
+    QueueValue,
+    SourcedDict,
+    Unknown,
+    dotted,
+    first_unknown,
+    plain,
+    source_text,
+)
+from conformance.schedules import interval_timing
+
+_CONSTRUCTOR_SETTINGS = {"broker": "broker_url", "backend": "result_backend"}
+_CONFIG_HINTS = ("config", "settings", "conf")
+_GUESS_THRESHOLD = 3
+
+
+@dataclass
+class ConfigItems:
+    settings: list[Setting] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    queues: list[Queue] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
+
+
+def find_config(
+    ctx: ModuleContext, *, config_module: bool | None = None, namespace: str | None = None
+) -> ConfigItems:
+    """Everything the module configures. ``config_module`` forces (or, ``False``, stops)
+    reading module-level assignments as settings; ``None`` guesses (see
+    :func:`looks_like_config`). ``namespace`` is the ``config_from_object`` namespace
+    (``"CELERY"`` for Django)."""
+    items = ConfigItems()
+    reader = _Reader(ctx, items)
+    for node, _ in ctx.nodes_of(ast.Call, ast.Assign, ast.AnnAssign):
+        if isinstance(node, ast.Call):
+            reader.call(node)
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                reader.assignment(target, node.value)
+    if not ctx.is_snippet:
+        if config_module is None:
+            config_module = looks_like_config(ctx, namespace)
+        if config_module:
+            reader.module_settings(namespace)
+    return items
+
+
+def looks_like_config(ctx: ModuleContext, namespace: str | None = None) -> bool:
+    """At least three module-level setting names, or one in a module named like a
+    configuration module (``celeryconfig``, ``settings``, ``celery_conf``)."""
+    found = sum(1 for name in _module_assignments(ctx) if setting_name(name, namespace))
+    leaf = (ctx.module or "").rpartition(".")[2].lower()
+    return found >= _GUESS_THRESHOLD or (found >= 1 and any(h in leaf for h in _CONFIG_HINTS))
+
+
+def _module_assignments(ctx: ModuleContext) -> dict[str, ast.stmt]:
+    found: dict[str, ast.stmt] = {}
+    for stmt in ctx.tree.body:
+        targets: list[ast.expr] = []
+        if isinstance(stmt, ast.Assign):
+            targets = stmt.targets
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            targets = [stmt.target]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                found[target.id] = stmt
+    return found
+
+
+def _conf_owner(node: ast.expr) -> bool:
+    """``<app>.conf``."""
+    return isinstance(node, ast.Attribute) and node.attr == "conf"
+
+
+class _Reader:
+    def __init__(self, ctx: ModuleContext, items: ConfigItems) -> None:
+        self.ctx = ctx
+        self.items = items
+        self.seen_queues: set[tuple[str, int]] = set()
+
+    # --- where settings come from ---------------------------------------------------
+
+    def call(self, node: ast.Call) -> None:
+        func = node.func
+        if self._is_celery(func):
+            for keyword in node.keywords:
+                if keyword.arg is None:
+                    self._spread(keyword.value, node)
+                else:
+                    raw = _CONSTRUCTOR_SETTINGS.get(keyword.arg, keyword.arg)
+                    self.setting(raw, keyword.value, node)
+        elif isinstance(func, ast.Attribute) and func.attr == "update" and _conf_owner(func.value):
+            for arg in node.args:
+                self._spread(arg, node)
+            for keyword in node.keywords:
+                if keyword.arg is None:
+                    self._spread(keyword.value, node)
+                else:
+                    self.setting(keyword.arg, keyword.value, node)
+        elif (
+            isinstance(func, ast.Attribute)
+            and func.attr == "update"
+            and self._conf_beat(func.value)
+        ):
+            for arg in node.args:
+                self.schedules(self.ctx.evaluator.value(arg), node)
+        elif isinstance(func, ast.Attribute) and func.attr == "add_periodic_task":
+            self.periodic_task(node)
+        elif self._is_kombu_queue(func):
+            self.queue_call(node)
+
+    def assignment(self, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Attribute) and _conf_owner(target.value):
+            self.setting(target.attr, value, target)
+        elif isinstance(target, ast.Subscript) and _conf_owner(target.value):
+            key = self.ctx.evaluator.value(target.slice)
+            if isinstance(key, str):
+                self.setting(key, value, target)
+        elif isinstance(target, ast.Subscript) and self._conf_beat(target.value):
+            key = self.ctx.evaluator.value(target.slice)
+            if isinstance(key, str):
+                entry = SourcedDict()
+                entry.put(key, self.ctx.evaluator.value(value), target.lineno)
+                self.schedules(entry, target)
+
+    def module_settings(self, namespace: str | None) -> None:
+        for name, stmt in _module_assignments(self.ctx).items():
+            normalized = setting_name(name, namespace)
+            if normalized is not None:
+                # The constant table holds the final value (after later mutations).
+                self.store(normalized, self.ctx.names.get(name), stmt)
+
+    def _spread(self, node: ast.expr, at: ast.AST) -> None:
+        value = self.ctx.evaluator.value(node)
+        if not isinstance(value, dict):
+            reason = value.reason if isinstance(value, Unknown) else "not a mapping"
+            self.ctx.notice("not-judged", f"settings `{source_text(node)}`: {reason}", at)
+            return
+        for key, item in value.items():
+            line = value.lines.get(key, 0) if isinstance(value, SourcedDict) else 0
+            if isinstance(key, str):
+                name = setting_name(key)
+                if name is not None:
+                    self.store(name, item, line or at)
+
+    def setting(self, raw: str, node: ast.expr, at: ast.AST) -> None:
+        name = setting_name(raw)
+        if name is not None:
+            self.store(name, self.ctx.evaluator.value(node), at)
+
+    # --- what a setting becomes -----------------------------------------------------
+
+    def store(self, name: str, value: Any, at: ast.AST | int) -> None:
+        if name == "task_routes":
+            self.routes(value, at)
+        elif name == "task_queues":
+            self.task_queues(value, at)
+        elif name == "beat_schedule":
+            self.schedules(value, at)
+        else:
+            unknown = first_unknown(value)
+            if unknown is not None:
+                self.ctx.notice("not-judged", f"setting `{name}`: {unknown.reason}", at)
+            self.items.settings.append(
+                Setting(
+                    name=name,
+                    value=None if unknown else plain(value),
+                    dynamic=unknown is not None,
+                    source=self.ctx.loc(at),
+                    origin=self.ctx.origin,
+                )
+            )
+
+    def routes(self, value: Any, at: ast.AST | int) -> None:
+        unknown = first_unknown(value)
+        if unknown is not None:
+            self.ctx.notice("not-judged", f"task_routes: {unknown.reason}", at)
+        lines: dict[Any, int] = {}
+        for part in value if isinstance(value, list) else [value]:
+            if isinstance(part, SourcedDict):
+                lines.update(part.lines)
+
+        def line_of(key: object) -> Location | None:
+            line = lines.get(key) if _hashable(key) else None
+            return self.ctx.loc(line) if line else None
+
+        # Unknown parts reach the route reader as objects without a queue name, which it
+        # reports as dynamic routes.
+        self.items.routes += routes_from_value(
+            value, self.ctx.loc(at), self.ctx.origin, line_of=line_of
+        )
+
+    def task_queues(self, value: Any, at: ast.AST | int) -> None:
+        if isinstance(value, Unknown):
+            self.ctx.notice("not-judged", f"task_queues: {value.reason}", at)
+            return
+        entries: Iterable[Any] = value.items() if isinstance(value, dict) else value
+        if not isinstance(value, dict | list):
+            return
+        for entry in entries:
+            if isinstance(value, dict):
+                name, options = entry
+                options = options if isinstance(options, dict) else {}
+                line = value.lines.get(name) if isinstance(value, SourcedDict) else None
+                self.queue(
+                    str(name),
+                    _text(options.get("exchange")),
+                    _text(options.get("routing_key")),
+                    line or at,
+                )
+            elif isinstance(entry, QueueValue):
+                self.queue(entry.name, entry.exchange, entry.routing_key, entry.line)
+            elif isinstance(entry, str):
+                self.queue(entry, None, None, at)
+            elif isinstance(entry, Unknown):
+                self.ctx.notice("not-judged", f"task_queues: {entry.reason}", at)
+
+    def queue_call(self, node: ast.Call) -> None:
+        value = self.ctx.evaluator.value(node)
+        if isinstance(value, QueueValue):
+            self.queue(value.name, value.exchange, value.routing_key, node)
+
+    def queue(
+        self, name: str, exchange: str | None, routing_key: str | None, at: ast.AST | int
+    ) -> None:
+        line = self.ctx.line(at)
+        if (name, line) in self.seen_queues:
+            return
+        self.seen_queues.add((name, line))
+        self.items.queues.append(
+            Queue(name, exchange, routing_key, self.ctx.loc(at), self.ctx.origin)
+        )
+
+    def schedules(self, value: Any, at: ast.AST | int) -> None:
+        if not isinstance(value, dict):
+            reason = value.reason if isinstance(value, Unknown) else "not a mapping"
+            self.ctx.notice("not-judged", f"beat_schedule: {reason}", at)
+            self.items.settings.append(
+                Setting("beat_schedule", None, True, self.ctx.loc(at), self.ctx.origin)
+            )
+            return
+        for name, entry in value.items():
+            line = value.lines.get(name) if isinstance(value, SourcedDict) else None
+            where = line or at
+            if not isinstance(entry, dict):
+                self.ctx.notice("not-judged", f"beat entry `{name}`: not a mapping", where)
+                self.add_schedule(str(name), None, None, where)
+                continue
+            task = entry.get("task")
+            if not isinstance(task, str):
+                self.ctx.notice("not-judged", f"beat entry `{name}`: task not known", where)
+                task = None
+            self.add_schedule(
+                str(name), task, self.timing(entry.get("schedule"), name, where), where
+            )
+
+    def timing(self, value: Any, name: Any, where: ast.AST | int) -> Timing | None:
+        if isinstance(value, Timing):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                return interval_timing(value)
+            except ValueError as exc:
+                self.ctx.notice("not-judged", f"beat entry `{name}`: {exc}", where)
+                return None
+        reason = value.reason if isinstance(value, Unknown) else "no schedule"
+        self.ctx.notice("not-judged", f"beat entry `{name}`: {reason}", where)
+        return None
+
+    def add_schedule(
+        self, name: str, task: str | None, timing: Timing | None, at: ast.AST | int
+    ) -> None:
+        self.items.schedules.append(Schedule(name, task, timing, self.ctx.loc(at), self.ctx.origin))
+
+    def periodic_task(self, node: ast.Call) -> None:
+        schedule = _arg(node, 0, "schedule")
+        sig = _arg(node, 1, "sig")
+        if schedule is None or sig is None:
+            return
+        name_node = next((k.value for k in node.keywords if k.arg == "name"), None)
+        name = self.ctx.evaluator.value(name_node) if name_node is not None else None
+        if not isinstance(name, str):
+            # Celery keys an unnamed entry by the signature's repr; the source text is
+            # the closest stable stand-in.
+            name = source_text(sig)
+        timing = self.timing(self.ctx.evaluator.value(schedule), name, node)
+        self.add_schedule(name, signature_task(sig), timing, node)
+
+    # --- recognizing the callee -----------------------------------------------------
+
+    def _is_celery(self, func: ast.expr) -> bool:
+        resolved = self.ctx.resolve(func)
+        if resolved is None or resolved.rpartition(".")[2] != "Celery":
+            return False
+        root = (dotted(func) or "").partition(".")[0]
+        return resolved.startswith("celery") or root not in self.ctx.imports
+
+    def _is_kombu_queue(self, func: ast.expr) -> bool:
+        resolved = self.ctx.resolve(func)
+        if resolved is None or resolved.rpartition(".")[2] != "Queue":
+            return False
+        root = (dotted(func) or "").partition(".")[0]
+        return resolved.startswith("kombu") or root not in self.ctx.imports
+
+    def _conf_beat(self, node: ast.expr) -> bool:
+        """``<app>.conf.beat_schedule``."""
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == "beat_schedule"
+            and _conf_owner(node.value)
+        )
+
+
+def _hashable(key: object) -> bool:
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _arg(node: ast.Call, index: int, keyword: str) -> ast.expr | None:
+    for given in node.keywords:
+        if given.arg == keyword:
+            return given.value
+    return node.args[index] if index < len(node.args) else None

@@ -1,0 +1,304 @@
+"""What every recognizer needs to know about one parsed module, built in one pass.
+
+:func:`build_context` walks the tree once and records every node with the function it
+sits in, the imports (local name -> dotted origin) and the module's constants, so the
+recognizers only filter lists and never walk the tree again.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.model import Location, Notice, Origin
+from conformance.pysource.values import Evaluator, Lookup, SourcedDict, Unknown, dotted
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A function (or method) and where it sits."""
+
+    node: FunctionNode
+    qualname: str
+    class_name: str | None
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+
+@dataclass
+class ModuleContext:
+    """One module's parse, shared (read-mostly) by every recognizer."""
+
+    tree: ast.Module
+    path: str
+    line_offset: int
+    origin: Origin
+    module: str | None
+    imports: dict[str, str]
+    names: dict[str, Any]
+    evaluator: Evaluator
+    nodes: list[tuple[ast.AST, Scope | None]]
+    scopes: dict[int, Scope]
+    by_type: dict[type[ast.AST], list[int]] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
+    # Filled by the task recognizer: function qualname -> registered task name.
+    task_functions: dict[str, str] = field(default_factory=dict)
+    # Filled by the metric recognizer: variable -> metric family name.
+    metric_variables: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_snippet(self) -> bool:
+        """A code block from the docs (no module name) rather than a real file."""
+        return self.module is None
+
+    def line(self, node: ast.AST | int) -> int:
+        raw = node if isinstance(node, int) else getattr(node, "lineno", 1)
+        return raw + self.line_offset
+
+    def loc(self, node: ast.AST | int) -> Location:
+        return Location(self.path, self.line(node))
+
+    def notice(self, kind: str, message: str, node: ast.AST | int) -> None:
+        self.notices.append(Notice(kind, message, self.path, self.line(node)))
+
+    def qualify(self, name: str) -> str:
+        """``module.name`` for real modules, the bare name for doc snippets."""
+        return f"{self.module}.{name}" if self.module else name
+
+    def resolve(self, node: ast.AST) -> str | None:
+        """A name chain with its imported root replaced by where it comes from."""
+        text = dotted(node)
+        return None if text is None else self.resolve_text(text)
+
+    def resolve_text(self, text: str) -> str:
+        """``text`` (a dotted name) with its imported root replaced by its origin."""
+        root, _, rest = text.partition(".")
+        target = self.imports.get(root)
+        if target is None:
+            return text
+        return f"{target}.{rest}" if rest else target
+
+    def nodes_of(self, *types: type[ast.AST]) -> list[tuple[Any, Scope | None]]:
+        """The nodes of exactly these types (not subclasses), in source order."""
+        positions = [p for t in types for p in self.by_type.get(t, ())]
+        if len(types) > 1:
+            positions.sort()
+        return [self.nodes[p] for p in positions]
+
+
+def build_context(
+    tree: ast.Module,
+    *,
+    path: str,
+    line_offset: int,
+    origin: Origin,
+    module: str | None,
+    is_package: bool = False,
+    lookup: Lookup | None = None,
+) -> ModuleContext:
+    """Walk ``tree`` once and gather imports, constants and scoped nodes."""
+    nodes, scopes = _walk(tree)
+    imports = _imports(nodes, module, is_package)
+    names: dict[str, Any] = {}
+    evaluator = Evaluator(names, imports, lookup)
+    _constants(tree.body, names, evaluator, prefix="")
+    return ModuleContext(
+        tree=tree,
+        path=path,
+        line_offset=line_offset,
+        origin=origin,
+        module=module,
+        imports=imports,
+        names=names,
+        evaluator=evaluator,
+        nodes=nodes,
+        scopes=scopes,
+        by_type=_index(nodes),
+    )
+
+
+_LEAVES = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+
+
+def _walk(tree: ast.Module) -> tuple[list[tuple[ast.AST, Scope | None]], dict[int, Scope]]:
+    """Every node in source order with its innermost enclosing function."""
+    nodes: list[tuple[ast.AST, Scope | None]] = []
+    scopes: dict[int, Scope] = {}
+    # An explicit stack: long expressions would exceed the recursion limit.
+    stack: list[tuple[ast.AST, Scope | None, str]] = [
+        (child, None, "") for child in reversed(tree.body)
+    ]
+    append = nodes.append
+    while stack:
+        node, scope, prefix = stack.pop()
+        append((node, scope))
+        children: list[tuple[ast.AST, Scope | None, str]] = []
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            class_name = prefix.rstrip(".") if prefix and scope is None else None
+            inner = Scope(node, f"{prefix}{node.name}", class_name)
+            scopes[id(node)] = inner
+            # Decorators and defaults are evaluated in the enclosing scope.
+            outer_parts: list[ast.AST] = [*node.decorator_list, node.args]
+            if node.returns is not None:
+                outer_parts.append(node.returns)
+            children += [(part, scope, prefix) for part in outer_parts]
+            children += [(stmt, inner, f"{inner.qualname}.") for stmt in node.body]
+        elif isinstance(node, ast.ClassDef):
+            children += [(part, scope, prefix) for part in (*node.decorator_list, *node.bases)]
+            children += [(kw, scope, prefix) for kw in node.keywords]
+            children += [(stmt, scope, f"{prefix}{node.name}.") for stmt in node.body]
+        else:
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    children += [
+                        (item, scope, prefix)
+                        for item in value
+                        if isinstance(item, ast.AST) and not isinstance(item, _LEAVES)
+                    ]
+                elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                    children.append((value, scope, prefix))
+        stack.extend(reversed(children))
+    return nodes, scopes
+
+
+def _index(nodes: list[tuple[ast.AST, Scope | None]]) -> dict[type[ast.AST], list[int]]:
+    by_type: dict[type[ast.AST], list[int]] = {}
+    for position, (node, _) in enumerate(nodes):
+        by_type.setdefault(type(node), []).append(position)
+    return by_type
+
+
+def _imports(
+    nodes: list[tuple[ast.AST, Scope | None]], module: str | None, is_package: bool
+) -> dict[str, str]:
+    imports: dict[str, str] = {}
+    for node, _ in nodes:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imports[alias.asname] = alias.name
+                else:
+                    root = alias.name.partition(".")[0]
+                    imports[root] = root
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node, module, is_package)
+            for alias in node.names:
+                if alias.name != "*":
+                    local = alias.asname or alias.name
+                    imports[local] = f"{base}.{alias.name}" if base else alias.name
+    return imports
+
+
+def _absolute(node: ast.ImportFrom, module: str | None, is_package: bool) -> str:
+    """The absolute module of ``from ... import``; relative ones need the module's name."""
+    if not node.level:
+        return node.module or ""
+    parts = (module or "").split(".") if module else []
+    if not is_package:
+        parts = parts[:-1]
+    if node.level > 1:
+        parts = parts[: len(parts) - (node.level - 1)] if len(parts) >= node.level - 1 else []
+    if node.module:
+        parts.append(node.module)
+    return ".".join(parts)
+
+
+def _constants(
+    body: list[ast.stmt], names: dict[str, Any], evaluator: Evaluator, prefix: str
+) -> None:
+    """Module (or class) level assignments in order; later ones win, dicts are mutated.
+
+    Branches of ``if``/``try``/``with`` are read in order too: the value of the last one
+    is kept, a documented simplification (we cannot know which branch runs).
+    """
+    for stmt in body:
+        if isinstance(stmt, ast.Assign):
+            value = evaluator.value(stmt.value)
+            for target in stmt.targets:
+                _assign(target, value, names, prefix, stmt.lineno)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            _assign(stmt.target, evaluator.value(stmt.value), names, prefix, stmt.lineno)
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            key = prefix + stmt.target.id
+            if key in names:
+                merged = evaluator.value(ast.BinOp(stmt.target, stmt.op, stmt.value))
+                if isinstance(names[key], dict) and isinstance(merged, dict):
+                    names[key].update(merged)
+                    names[key].lines.update(getattr(merged, "lines", {}))
+                else:
+                    names[key] = merged
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            _dict_update(stmt.value, names, evaluator)
+        elif isinstance(stmt, ast.ClassDef) and not prefix:
+            _constants(stmt.body, names, evaluator, prefix=f"{stmt.name}.")
+        elif isinstance(stmt, ast.If | ast.Try | ast.With):
+            for block in _blocks(stmt):
+                _constants(block, names, evaluator, prefix)
+
+
+def _blocks(stmt: ast.If | ast.Try | ast.With) -> list[list[ast.stmt]]:
+    if isinstance(stmt, ast.If):
+        return [stmt.body, stmt.orelse]
+    if isinstance(stmt, ast.Try):
+        return [stmt.body, *[h.body for h in stmt.handlers], stmt.orelse, stmt.finalbody]
+    return [stmt.body]
+
+
+def _assign(target: ast.expr, value: Any, names: dict[str, Any], prefix: str, line: int) -> None:
+    if isinstance(target, ast.Name):
+        names[prefix + target.id] = value
+    elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+        # ``SCHEDULE["k"] = {...}`` after the dict literal: Python mutates the same dict.
+        known = names.get(prefix + target.value.id)
+        if isinstance(known, SourcedDict):
+            key = _subscript_key(target, names)
+            if key is not None:
+                known.put(key, value, line)
+
+
+def _subscript_key(target: ast.Subscript, names: dict[str, Any]) -> Any:
+    key = Evaluator(names, {}).value(target.slice)
+    return None if isinstance(key, Unknown | list | dict) else key
+
+
+def _dict_update(call: ast.Call, names: dict[str, Any], evaluator: Evaluator) -> None:
+    func = call.func
+    if not (
+        isinstance(func, ast.Attribute)
+        and func.attr == "update"
+        and isinstance(func.value, ast.Name)
+    ):
+        return
+    known = names.get(func.value.id)
+    if not isinstance(known, SourcedDict):
+        return
+    for arg in call.args:
+        found = evaluator.value(arg)
+        if isinstance(found, dict):
+            known.copy_from(found)
+    for keyword in call.keywords:
+        if keyword.arg is not None:
+            known.put(keyword.arg, evaluator.value(keyword.value), keyword.value.lineno)
+
+
+def parameters(args: ast.arguments, *, drop_first: bool = False) -> tuple[str, ...]:
+    """Parameter names in order: ``*args``/``**kwargs`` so written, ``*`` before
+    keyword-only ones; ``drop_first`` leaves out ``self``/``cls``."""
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if drop_first and positional:
+        positional = positional[1:]
+    names = list(positional)
+    if args.vararg is not None:
+        names.append(f"*{args.vararg.arg}")
+    elif args.kwonlyargs:
+        names.append("*")
+    names += [a.arg for a in args.kwonlyargs]
+    if args.kwarg is not None:
+        names.append(f"**{args.kwarg.arg}")
+    return tuple(names)

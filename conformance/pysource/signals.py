@@ -1,0 +1,146 @@
+"""Signal handlers: ``@task_failure.connect``, ``signals.task_prerun.connect(fn, sender=...)``.
+
+The set of signal names comes from the installed ``celery.signals`` module (every name
+bound to a ``Signal``), so a new Celery signal is known without a code change.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import celery.signals
+from celery.utils.dispatch import Signal
+
+from conformance.model import SignalHandler
+from conformance.pysource.context import ModuleContext, Scope
+from conformance.pysource.metrics import MetricUse
+from conformance.pysource.values import dotted
+
+SIGNAL_NAMES: frozenset[str] = frozenset(
+    name for name, value in vars(celery.signals).items() if isinstance(value, Signal)
+)
+_TASK_CALLS = frozenset({"delay", "apply_async", "s", "si", "signature"})
+
+
+@dataclass(frozen=True)
+class _Connection:
+    signal: str
+    handler: str | None
+    sender: str | None
+    line: int
+
+
+def find_signal_handlers(ctx: ModuleContext, uses: Sequence[MetricUse]) -> list[SignalHandler]:
+    """Every handler connected in the module, with the metrics and tasks its body uses."""
+    handlers: list[SignalHandler] = []
+    for connection in _connections(ctx):
+        body = _body_nodes(ctx, connection.handler)
+        handlers.append(
+            SignalHandler(
+                signal=connection.signal,
+                handler=connection.handler,
+                module=ctx.module,
+                sender=connection.sender,
+                metrics=_metrics(ctx, uses, connection.handler),
+                tasks=_tasks(body),
+                source=ctx.loc(connection.line),
+                origin=ctx.origin,
+            )
+        )
+    return handlers
+
+
+def handler_names(handlers: Sequence[SignalHandler]) -> set[str]:
+    return {h.handler for h in handlers if h.handler}
+
+
+def signal_of(func: ast.expr) -> str | None:
+    """``task_failure`` for ``task_failure.connect`` / ``signals.task_failure.connect``."""
+    if not (isinstance(func, ast.Attribute) and func.attr == "connect"):
+        return None
+    name = dotted(func.value)
+    if name is None:
+        return None
+    last = name.rpartition(".")[2]
+    return last if last in SIGNAL_NAMES else None
+
+
+def _connections(ctx: ModuleContext) -> list[_Connection]:
+    found: list[_Connection] = []
+    decorators: set[int] = set()
+    for node, _ in ctx.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
+        for decorator in node.decorator_list:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            signal = signal_of(call.func if call else decorator)
+            if signal is None:
+                continue
+            if call is not None:
+                decorators.add(id(call))
+            found.append(_Connection(signal, node.name, _sender(ctx, call), decorator.lineno))
+    for call, _ in ctx.nodes_of(ast.Call):
+        signal = signal_of(call.func)
+        if signal is None or id(call) in decorators or not call.args:
+            continue
+        handler = dotted(call.args[0])
+        found.append(
+            _Connection(
+                signal,
+                handler.rpartition(".")[2] if handler else None,
+                _sender(ctx, call),
+                call.lineno,
+            )
+        )
+    return sorted(found, key=lambda c: c.line)
+
+
+def _sender(ctx: ModuleContext, call: ast.Call | None) -> str | None:
+    if call is None:
+        return None
+    for keyword in call.keywords:
+        if keyword.arg == "sender":
+            value = ctx.evaluator.value(keyword.value)
+            return value if isinstance(value, str) else None
+    return None
+
+
+def _inside(scope: Scope | None, handler: str) -> bool:
+    return scope is not None and (
+        scope.qualname == handler or scope.qualname.startswith(f"{handler}.")
+    )
+
+
+def _body_nodes(ctx: ModuleContext, handler: str | None) -> list[ast.AST]:
+    if handler is None:
+        return []
+    return [node for node, scope in ctx.nodes_of(ast.Call) if _inside(scope, handler)]
+
+
+def _metrics(ctx: ModuleContext, uses: Sequence[MetricUse], handler: str | None) -> tuple[str, ...]:
+    names: list[str] = []
+    for use in uses:
+        if handler is None or use.function is None or not use.certain:
+            continue
+        if use.function == handler or use.function.startswith(f"{handler}."):
+            name = ctx.metric_variables.get(use.receiver, use.receiver)
+            if name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+def _tasks(body: Sequence[ast.AST]) -> tuple[str, ...]:
+    names: list[str] = []
+    for node in body:
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        name: str | None = None
+        if node.func.attr in _TASK_CALLS:
+            name = dotted(node.func.value)
+        elif node.func.attr == "send_task" and node.args:
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                name = first.value
+        if name is not None and name not in names:
+            names.append(name)
+    return tuple(names)

@@ -1,0 +1,184 @@
+"""Task definitions: ``@app.task``, ``@shared_task(...)``, ``@task``, class-based tasks.
+
+Decision on look-alikes: ``@x.task`` and a bare ``@task`` count unless their root name
+is imported from a workflow library that has its own ``task`` decorator (Airflow,
+Prefect, Invoke, Fabric, Dagster, Luigi). A bare ``@task`` that is not imported at all
+counts (doc snippets often leave the import out).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from conformance.celery_naming import TASK_OPTIONS, default_task_name
+from conformance.model import Task
+from conformance.pysource.context import ModuleContext, Scope, parameters
+from conformance.pysource.values import Unknown, dotted, plain, source_text
+
+NOT_CELERY = frozenset({"airflow", "prefect", "invoke", "fabric", "dagster", "luigi"})
+# Options with their own field, or that configure the decorator rather than the task.
+_NOT_OPTIONS = frozenset({"name", "queue", "bind", "base", "typing", "serializer_cls"})
+
+
+def find_tasks(ctx: ModuleContext) -> list[Task]:
+    """Every task defined in the module; fills ``ctx.task_functions``."""
+    tasks: list[Task] = []
+    for node, _ in ctx.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
+        for decorator in node.decorator_list:
+            if is_task_decorator(ctx, decorator):
+                tasks.append(_function_task(ctx, node, ctx.scopes[id(node)], decorator))
+                break
+    tasks += _class_tasks(ctx)
+    return tasks
+
+
+def is_task_decorator(ctx: ModuleContext, decorator: ast.expr) -> bool:
+    """Whether ``decorator`` is Celery's task decorator (see the module docstring)."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    text = dotted(target)
+    if text is None:
+        return False
+    root = text.partition(".")[0]
+    origin = ctx.imports.get(root)
+    if origin is not None and origin.partition(".")[0] in NOT_CELERY:
+        return False
+    resolved = ctx.resolve(target) or text
+    last = resolved.rpartition(".")[2]
+    if resolved.startswith("celery.") and last in {"shared_task", "task"}:
+        return True
+    if "." not in text:
+        return text in {"shared_task", "task"} and origin is None
+    return text.endswith(".task")
+
+
+def _function_task(
+    ctx: ModuleContext,
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    scope: Scope,
+    decorator: ast.expr,
+) -> Task:
+    keywords = (
+        {k.arg: k.value for k in decorator.keywords if k.arg}
+        if isinstance(decorator, ast.Call)
+        else {}
+    )
+    default = default_task_name(ctx.module, node.name) if ctx.module else node.name
+    name = _string_option(ctx, keywords.get("name"), "task name", default) or default
+    bind = _is_true(ctx, keywords.get("bind"))
+    ctx.task_functions[scope.qualname] = name
+    first_line = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    return Task(
+        name=name,
+        options=_options(ctx, keywords),
+        queue=_string_option(ctx, keywords.get("queue"), "task queue", None),
+        params=parameters(node.args, drop_first=bind),
+        function=ctx.qualify(node.name),
+        source=ctx.loc(first_line),
+        origin=ctx.origin,
+    )
+
+
+def _options(ctx: ModuleContext, keywords: dict[str, ast.expr]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for key, node in keywords.items():
+        if key not in TASK_OPTIONS or key in _NOT_OPTIONS:
+            continue
+        if key in {"autoretry_for", "throws", "dont_autoretry_for"}:
+            options[key] = _exception_names(node)
+            continue
+        value = ctx.evaluator.value(node)
+        if isinstance(value, Unknown):
+            ctx.notice("not-judged", f"task option `{key}`: {value.reason}", node)
+            continue
+        options[key] = plain(value)
+    return options
+
+
+def _exception_names(node: ast.expr) -> list[str]:
+    """Exception classes as written: ``(ConnectionError, requests.Timeout)``."""
+    elements = node.elts if isinstance(node, ast.Tuple | ast.List | ast.Set) else [node]
+    return [dotted(e) or source_text(e) for e in elements]
+
+
+def _string_option(
+    ctx: ModuleContext, node: ast.expr | None, what: str, default: str | None
+) -> str | None:
+    if node is None:
+        return default
+    value = ctx.evaluator.value(node)
+    if isinstance(value, str):
+        return value
+    reason = value.reason if isinstance(value, Unknown) else "not a string"
+    ctx.notice("not-judged", f"{what}: {reason}", node)
+    return default
+
+
+def _is_true(ctx: ModuleContext, node: ast.expr | None) -> bool:
+    return node is not None and ctx.evaluator.value(node) is True
+
+
+def _class_tasks(ctx: ModuleContext) -> list[Task]:
+    classes = {
+        node.name: node
+        for node, scope in ctx.nodes_of(ast.ClassDef)
+        if scope is None and any(_is_task_base(base) for base in node.bases)
+    }
+    tasks: list[Task] = []
+    for call, _ in ctx.nodes_of(ast.Call):
+        registered = _registered_class(call)
+        if registered is None or registered not in classes:
+            continue
+        node = classes.pop(registered)
+        tasks.append(_class_task(ctx, node))
+    return tasks
+
+
+def _is_task_base(base: ast.expr) -> bool:
+    text = dotted(base)
+    return text is not None and text.rpartition(".")[2] == "Task"
+
+
+def _registered_class(call: ast.Call) -> str | None:
+    """``X`` of ``app.register_task(X())`` / ``(X)`` and ``app.tasks.register(X())``."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and call.args):
+        return None
+    is_register = func.attr == "register_task" or (
+        func.attr == "register"
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr == "tasks"
+    )
+    if not is_register:
+        return None
+    target = call.args[0]
+    if isinstance(target, ast.Call):
+        target = target.func
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _class_task(ctx: ModuleContext, node: ast.ClassDef) -> Task:
+    default = default_task_name(ctx.module, node.name) if ctx.module else node.name
+    declared = ctx.names.get(f"{node.name}.name")
+    name = declared if isinstance(declared, str) else default
+    options: dict[str, Any] = {}
+    for option in TASK_OPTIONS:
+        value = ctx.names.get(f"{node.name}.{option}")
+        if option not in _NOT_OPTIONS and value is not None and not isinstance(value, Unknown):
+            options[option] = plain(value)
+    queue = ctx.names.get(f"{node.name}.queue")
+    params: tuple[str, ...] = ()
+    for stmt in node.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == "run":
+            params = parameters(stmt.args, drop_first=True)
+            ctx.task_functions[f"{node.name}.run"] = name
+    first_line = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    return Task(
+        name=name,
+        options=options,
+        queue=queue if isinstance(queue, str) else None,
+        params=params,
+        function=ctx.qualify(node.name),
+        source=ctx.loc(first_line),
+        origin=ctx.origin,
+    )
