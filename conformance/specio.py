@@ -85,7 +85,7 @@ class _LineLoader(yaml.SafeLoader):
     """A safe loader whose mappings remember their line, for ``path:line`` errors."""
 
 
-class _LinedDict(dict[str, Any]):
+class _LinedDict(dict[Any, Any]):
     line: int = 0
 
 

@@ -1,0 +1,186 @@
+"""Gathering a page's items, and folding repeated mentions of one item into one.
+
+A page names a task in a table, in a sentence and in a code block: the documented spec
+holds one task with everything those mentions state, located at the first mention. When
+two mentions disagree the first wins and a ``doc-conflict`` notice says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from conformance.model import (
+    SECTIONS,
+    Extraction,
+    Item,
+    Location,
+    Metric,
+    Notice,
+    Schedule,
+    Setting,
+    SignalHandler,
+    Spec,
+    Task,
+    Waiver,
+)
+from conformance.schedules import same_times
+
+_SECTION_OF: dict[type[Any], str] = {cls: name for name, cls in SECTIONS.items()}
+
+
+@dataclass
+class Collector:
+    """The mutable bag one page's extraction fills; :meth:`build` freezes it."""
+
+    path: str
+    items: dict[str, list[Item]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
+    notices: list[Notice] = field(default_factory=list)
+    waivers: list[Waiver] = field(default_factory=list)
+
+    def at(self, line: int) -> Location:
+        return Location(self.path, line)
+
+    def add(self, item: Item) -> None:
+        self.items[_SECTION_OF[type(item)]].append(item)
+
+    def notice(self, kind: str, message: str, line: int | None) -> None:
+        self.notices.append(Notice(kind, message, self.path, line))
+
+    def absorb(self, extraction: Extraction) -> None:
+        """Take in what a code-block scanner found."""
+        for _, item in extraction.spec.items():
+            self.add(item)
+        self.notices.extend(extraction.notices)
+        self.waivers.extend(extraction.waivers)
+
+    def build(self) -> Extraction:
+        sections: dict[str, Any] = {
+            name: tuple(self._fold(name, items)) for name, items in self.items.items()
+        }
+        return Extraction(Spec(**sections), tuple(self.notices), tuple(self.waivers))
+
+    def _fold(self, section: str, items: list[Item]) -> list[Item]:
+        key, merge = _FOLDING.get(section, (_whole, _keep_first))
+        if section == "signals":
+            items = _drop_bare_signals(items)
+        merged: dict[Hashable, Item] = {}
+        for item in items:
+            k = key(item)
+            if k in merged:
+                merged[k] = merge(merged[k], item, self)
+            else:
+                merged[k] = item
+        return list(merged.values())
+
+
+def _whole(item: Item) -> Hashable:
+    # Same item mentioned twice: everything but where it was said.
+    return tuple(
+        getattr(item, f.name) for f in fields(item) if f.name not in {"source", "recorded_at"}
+    )
+
+
+def _by_name(item: Item) -> Hashable:
+    name: str = getattr(item, "name")  # noqa: B009 - every folded-by-name item has one
+    return name
+
+
+def _keep_first(first: Item, _later: Item, _out: Collector) -> Item:
+    return first
+
+
+def _fill(first: Item, later: Item) -> Item:
+    """``first`` with the fields it left empty taken from ``later``."""
+    missing = {
+        f.name: getattr(later, f.name)
+        for f in fields(first)
+        if getattr(first, f.name) in (None, ()) and getattr(later, f.name) not in (None, ())
+    }
+    return replace(first, **missing) if missing else first
+
+
+def _merge_task(first: Item, later: Item, out: Collector) -> Item:
+    assert isinstance(first, Task) and isinstance(later, Task)
+    options = dict(first.options)
+    for name, value in later.options.items():
+        if name not in options:
+            options[name] = value
+        elif options[name] != value:
+            _conflict(out, f"task `{first.name}` option {name}", options[name], value, later)
+    if first.queue and later.queue and first.queue != later.queue:
+        _conflict(out, f"task `{first.name}` queue", first.queue, later.queue, later)
+    filled = _fill(first, later)
+    assert isinstance(filled, Task)
+    return replace(filled, options=options)
+
+
+def _merge_schedule(first: Item, later: Item, out: Collector) -> Item:
+    assert isinstance(first, Schedule) and isinstance(later, Schedule)
+    if first.task and later.task and first.task != later.task:
+        _conflict(out, f"beat entry `{first.name}` task", first.task, later.task, later)
+    if first.timing and later.timing and not same_times(first.timing, later.timing):
+        _conflict(out, f"beat entry `{first.name}` schedule", "one time", "another", later)
+    return _fill(first, later)
+
+
+def _merge_metric(first: Item, later: Item, out: Collector) -> Item:
+    assert isinstance(first, Metric) and isinstance(later, Metric)
+    if first.type and later.type and first.type != later.type:
+        _conflict(out, f"metric `{first.name}` type", first.type, later.type, later)
+    both_labelled = first.labels is not None and later.labels is not None
+    if both_labelled and set(first.labels or ()) != set(later.labels or ()):
+        _conflict(out, f"metric `{first.name}` labels", first.labels, later.labels, later)
+    return _fill(first, later)
+
+
+def _merge_setting(first: Item, later: Item, out: Collector) -> Item:
+    assert isinstance(first, Setting) and isinstance(later, Setting)
+    if not first.dynamic and not later.dynamic and first.value != later.value:
+        _conflict(out, f"setting `{first.name}`", first.value, later.value, later)
+    return first
+
+
+def _merge_fill(first: Item, later: Item, _out: Collector) -> Item:
+    return _fill(first, later)
+
+
+def _conflict(out: Collector, what: str, first: object, later: object, item: Item) -> None:
+    source = getattr(item, "source", None)
+    out.notice(
+        "doc-conflict",
+        f"{what} is stated twice: {first!r} first, then {later!r}; the first is used",
+        source.line if isinstance(source, Location) else None,
+    )
+
+
+def _signal_key(item: Item) -> Hashable:
+    assert isinstance(item, SignalHandler)
+    return (item.signal, item.handler)
+
+
+def _drop_bare_signals(items: list[Item]) -> list[Item]:
+    """A sentence naming ``task_failure`` adds nothing when a handler for it is shown."""
+    handled = {i.signal for i in items if isinstance(i, SignalHandler) and i.handler}
+    return [
+        i
+        for i in items
+        if not (isinstance(i, SignalHandler) and not i.handler and i.signal in handled)
+    ]
+
+
+_Key = Callable[[Item], Hashable]
+_Merge = Callable[[Item, Item, Collector], Item]
+
+_FOLDING: Mapping[str, tuple[_Key, _Merge]] = {
+    "tasks": (_by_name, _merge_task),
+    "queues": (_by_name, _merge_fill),
+    "schedules": (_by_name, _merge_schedule),
+    "metrics": (_by_name, _merge_metric),
+    "signals": (_signal_key, _merge_fill),
+    "workers": (lambda i: (_by_name(i), getattr(i, "kind")), _merge_fill),  # noqa: B009
+    "bootsteps": (_by_name, _merge_fill),
+    "services": (_by_name, _merge_fill),
+    "settings": (_by_name, _merge_setting),
+}
