@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from conformance.model import Location, Notice, Spec
 
@@ -37,9 +37,7 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable across runs and line moves: rule, subject and both sides, not lines."""
-        key = "\x1f".join(
-            [self.rule, self.subject, self.documented or "", self.actual or ""]
-        )
+        key = "\x1f".join([self.rule, self.subject, self.documented or "", self.actual or ""])
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     @property
@@ -93,8 +91,8 @@ class CheckResult:
     findings: tuple[Finding, ...]
     conforming: tuple[Conforming, ...] = ()
     notices: tuple[Notice, ...] = ()
-    documented: Spec = Spec()
-    actual: Spec = Spec()
+    documented: Spec = field(default_factory=Spec)
+    actual: Spec = field(default_factory=Spec)
     fail_on: str = "error"
     app: str | None = None
     docs: tuple[str, ...] = ()

@@ -312,10 +312,7 @@ class Spec:
         """Both specs' items, ``self``'s first."""
         return replace(
             self,
-            **{
-                f.name: getattr(self, f.name) + getattr(other, f.name)
-                for f in fields(self)
-            },
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)},
         )
 
     def items(self) -> Iterator[tuple[str, Item]]:

@@ -102,7 +102,7 @@ _LineLoader.add_constructor(
 
 def load_spec_text(text: str, path: str, *, default_origin: Origin = Origin.SPEC) -> Spec:
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -113,7 +113,8 @@ def load_spec_text(text: str, path: str, *, default_origin: Origin = Origin.SPEC
     if data.get("version") != VERSION:
         raise ConformanceError(
             f"unsupported spec version {data.get('version')!r} (expected {VERSION})",
-            path, getattr(data, "line", 1),
+            path,
+            getattr(data, "line", 1),
         )
     sections: dict[str, tuple[Any, ...]] = {}
     for key, items in data.items():
@@ -122,11 +123,11 @@ def load_spec_text(text: str, path: str, *, default_origin: Origin = Origin.SPEC
         if key not in SECTIONS:
             raise ConformanceError(f"unknown section `{key}`", path, getattr(data, "line", 1))
         if not isinstance(items, list):
-            raise ConformanceError(f"section `{key}` must be a list", path,
-                                   getattr(data, "line", 1))
+            raise ConformanceError(
+                f"section `{key}` must be a list", path, getattr(data, "line", 1)
+            )
         cls = SECTIONS[key]
-        sections[key] = tuple(_item_from_data(cls, item, path, default_origin)
-                              for item in items)
+        sections[key] = tuple(_item_from_data(cls, item, path, default_origin) for item in items)
     return Spec(**sections)
 
 
@@ -151,8 +152,7 @@ def _item_from_data(cls: type[Any], raw: Any, path: str, default_origin: Origin)
     names = {f.name for f in dataclasses.fields(cls)}
     for key, value in raw.items():
         if key not in names:
-            raise ConformanceError(f"unknown field `{key}` in {cls.__name__.lower()}",
-                                   path, line)
+            raise ConformanceError(f"unknown field `{key}` in {cls.__name__.lower()}", path, line)
         try:
             kwargs[key] = _convert(hints[key], value)
         except (TypeError, ValueError) as exc:

@@ -85,7 +85,12 @@ def run_cli(*args: str, cwd: Path = EXAMPLE) -> subprocess.CompletedProcess[str]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.run(
         [sys.executable, "-m", "conformance", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120, env=env, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
     )
 
 
@@ -99,8 +104,7 @@ def report(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 def pairs(report: dict[str, Any], severity: str) -> set[tuple[str, str]]:
-    return {(f["rule"], f["subject"]) for f in report["findings"]
-            if f["severity"] == severity}
+    return {(f["rule"], f["subject"]) for f in report["findings"] if f["severity"] == severity}
 
 
 def test_every_seed_error_is_reported(report: dict[str, Any]) -> None:
@@ -113,22 +117,31 @@ def test_nothing_else_is_reported_at_error_severity(report: dict[str, Any]) -> N
 
 
 def test_seed_warnings(report: dict[str, Any]) -> None:
-    assert SEED_WARNINGS == pairs(report, "warning")
+    assert pairs(report, "warning") == SEED_WARNINGS
 
 
 def test_what_conforms_is_not_flagged(report: dict[str, Any]) -> None:
     conforming = {(c["category"], c["subject"]) for c in report["conforming"]}
     assert {
-        ("signals", "task_prerun"),            # a prerun handler is connected
+        ("signals", "task_prerun"),  # a prerun handler is connected
         ("config", "worker_prefetch_multiplier"),
         ("config", "task_acks_late"),
-        ("workers", "maintenance"),            # worker-maintenance runs -Q maintenance
+        ("workers", "maintenance"),  # worker-maintenance runs -Q maintenance
         ("symbols", "app.services.fal_client.FalAIClient"),
         ("routes", "tasks.process_batch"),
     } <= conforming
     flagged = {f["subject"] for f in report["findings"]}
-    assert not {"worker_prefetch_multiplier", "task_acks_late", "maintenance",
-                "batch_processing", "model_generation", "task_prerun"} & flagged
+    assert (
+        not {
+            "worker_prefetch_multiplier",
+            "task_acks_late",
+            "maintenance",
+            "batch_processing",
+            "model_generation",
+            "task_prerun",
+        }
+        & flagged
+    )
 
 
 def test_signature_finding_names_the_real_method(report: dict[str, Any]) -> None:
@@ -140,8 +153,9 @@ def test_signature_finding_names_the_real_method(report: dict[str, Any]) -> None
 
 def test_the_four_queues_conform(report: dict[str, Any]) -> None:
     conforming = {(c["category"], c["subject"]) for c in report["conforming"]}
-    assert {("queues", q) for q in
-            ("batch_processing", "model_generation", "maintenance", "priority")} <= conforming
+    assert {
+        ("queues", q) for q in ("batch_processing", "model_generation", "maintenance", "priority")
+    } <= conforming
 
 
 def test_findings_point_at_both_sides(report: dict[str, Any]) -> None:
@@ -166,19 +180,39 @@ def test_markdown_report_reads_like_the_seed() -> None:
     proc = run_cli("check", "--format", "markdown")
     assert proc.returncode == 1, proc.stderr
     text = proc.stdout
-    for heading in ("# Background Tasks Documentation Validation Report", "## Summary",
-                    "## Key Findings", "## Critical Issues", "## Recommendations"):
+    for heading in (
+        "# Background Tasks Documentation Validation Report",
+        "## Summary",
+        "## Key Findings",
+        "## Critical Issues",
+        "## Recommendations",
+    ):
         assert heading in text
-    assert "`app.workers.tasks.generate_3d_model_task` (NOT `tasks.generate_single_model`)" \
-        in text
+    assert "`app.workers.tasks.generate_3d_model_task` (NOT `tasks.generate_single_model`)" in text
     assert "`cleanup-old-files`: daily at 02:00 (NOT every hour)" in text
     assert "`batch_processing` exists as documented ✓" in text
     # All ten of the seed's areas have a section.
-    for area in ("Task Naming", "Queue Configuration", "Task Routing", "Batch Processing",
-                 "Signal Handlers", "Beat Schedule", "Worker Configuration",
-                 "Code References", "Metrics and Monitoring", "Deployment", "Configuration"):
+    for area in (
+        "Task Naming",
+        "Queue Configuration",
+        "Task Routing",
+        "Batch Processing",
+        "Signal Handlers",
+        "Beat Schedule",
+        "Worker Configuration",
+        "Code References",
+        "Metrics and Monitoring",
+        "Deployment",
+        "Configuration",
+    ):
         assert area in text, area
     critical = text.split("## Critical Issues")[1].split("## Recommendations")[0]
-    for subject in ("emergency_cleanup", "send_alert", "tasks.system_health_check",
-                    "task_duration", "flower", "task_time_limit"):
+    for subject in (
+        "emergency_cleanup",
+        "send_alert",
+        "tasks.system_health_check",
+        "task_duration",
+        "flower",
+        "task_time_limit",
+    ):
         assert subject in critical, subject

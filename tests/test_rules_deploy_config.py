@@ -5,29 +5,47 @@ from __future__ import annotations
 import pytest
 
 from conformance.model import Queue, Service, Setting, Spec
+
 from rulekit import code_task, outcome
 
-WORKERS = (Service("worker", "worker", queues=("batch",)),
-           Service("beat", "beat"))
+WORKERS = (Service("worker", "worker", queues=("batch",)), Service("beat", "beat"))
 
 DEPLOY_CASES = [
     # Documented Flower present under another service name: found by role.
-    (Spec(services=(Service("flower", "flower"),)),
-     Spec(services=(*WORKERS, Service("dashboard", "flower"))), set()),
-    (Spec(services=(Service("flower", "flower"),)), Spec(services=WORKERS),
-     {("deploy.service-missing", "flower")}),
+    (
+        Spec(services=(Service("flower", "flower"),)),
+        Spec(services=(*WORKERS, Service("dashboard", "flower"))),
+        set(),
+    ),
+    (
+        Spec(services=(Service("flower", "flower"),)),
+        Spec(services=WORKERS),
+        {("deploy.service-missing", "flower")},
+    ),
     # Documented worker commands are profiles' business, not services'.
     (Spec(services=(Service("gpu", "worker", queues=("gpu",)),)), Spec(services=WORKERS), set()),
     # A declared queue that no worker consumes.
-    (Spec(), Spec(services=WORKERS, queues=(Queue("batch"), Queue("priority")),
-                  tasks=(code_task("app.t.x", queue="batch"),)),
-     {("deploy.queue-unconsumed", "priority")}),
+    (
+        Spec(),
+        Spec(
+            services=WORKERS,
+            queues=(Queue("batch"), Queue("priority")),
+            tasks=(code_task("app.t.x", queue="batch"),),
+        ),
+        {("deploy.queue-unconsumed", "priority")},
+    ),
     # A worker without -Q consumes the default queue.
-    (Spec(), Spec(services=(Service("w", "worker"),), tasks=(code_task("app.t.x", queue="celery"),),
-                  settings=(Setting("task_default_queue", "celery"),)), set()),
+    (
+        Spec(),
+        Spec(
+            services=(Service("w", "worker"),),
+            tasks=(code_task("app.t.x", queue="celery"),),
+            settings=(Setting("task_default_queue", "celery"),),
+        ),
+        set(),
+    ),
     # No deployment files: nothing to judge.
-    (Spec(services=(Service("flower", "flower"),)),
-     Spec(queues=(Queue("priority"),)), set()),
+    (Spec(services=(Service("flower", "flower"),)), Spec(queues=(Queue("priority"),)), set()),
 ]
 
 
@@ -38,17 +56,29 @@ def test_deploy_rules(documented: Spec, actual: Spec, expected: set[tuple[str, s
 
 CONFIG_CASES = [
     # Equal, including int vs float.
-    (Spec(settings=(Setting("task_time_limit", 1800),)),
-     Spec(settings=(Setting("task_time_limit", 1800.0),)), set()),
-    (Spec(settings=(Setting("task_time_limit", 3600),)),
-     Spec(settings=(Setting("task_time_limit", 1800),)), {("config.mismatch", "task_time_limit")}),
+    (
+        Spec(settings=(Setting("task_time_limit", 1800),)),
+        Spec(settings=(Setting("task_time_limit", 1800.0),)),
+        set(),
+    ),
+    (
+        Spec(settings=(Setting("task_time_limit", 3600),)),
+        Spec(settings=(Setting("task_time_limit", 1800),)),
+        {("config.mismatch", "task_time_limit")},
+    ),
     # Not set in the app: Celery's default is the effective value.
     (Spec(settings=(Setting("worker_prefetch_multiplier", 4),)), Spec(), set()),
-    (Spec(settings=(Setting("worker_prefetch_multiplier", 1),)), Spec(),
-     {("config.mismatch", "worker_prefetch_multiplier")}),
+    (
+        Spec(settings=(Setting("worker_prefetch_multiplier", 1),)),
+        Spec(),
+        {("config.mismatch", "worker_prefetch_multiplier")},
+    ),
     # Only known at run time: not judged.
-    (Spec(settings=(Setting("task_acks_late", True),)),
-     Spec(settings=(Setting("task_acks_late", None, dynamic=True),)), set()),
+    (
+        Spec(settings=(Setting("task_acks_late", True),)),
+        Spec(settings=(Setting("task_acks_late", None, dynamic=True),)),
+        set(),
+    ),
 ]
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from conformance.model import CanvasFlow, Schedule, Spec
 from conformance.schedules import crontab_timing, interval_timing
+
 from rulekit import code_task, doc_task, outcome
 
 HOURLY = interval_timing(3600)
@@ -15,33 +16,56 @@ TASKS = (code_task("app.cleanup.cleanup_old_files"),)
 
 SCHEDULE_CASES = [
     # "every hour" equals crontab(minute=0): compared as times, not text.
-    (Spec(schedules=(Schedule("cleanup", "tasks.cleanup_old_files", HOURLY),)),
-     Spec(tasks=TASKS, schedules=(Schedule("cleanup", "app.cleanup.cleanup_old_files",
-                                           AT_MINUTE_0),)), set()),
+    (
+        Spec(schedules=(Schedule("cleanup", "tasks.cleanup_old_files", HOURLY),)),
+        Spec(
+            tasks=TASKS,
+            schedules=(Schedule("cleanup", "app.cleanup.cleanup_old_files", AT_MINUTE_0),),
+        ),
+        set(),
+    ),
     # Hourly in the docs, daily at 02:00 in the code.
-    (Spec(schedules=(Schedule("cleanup", "tasks.cleanup_old_files", HOURLY),)),
-     Spec(tasks=TASKS, schedules=(Schedule("cleanup", "app.cleanup.cleanup_old_files",
-                                           DAILY_2AM),)), {("schedule.mismatch", "cleanup")}),
+    (
+        Spec(schedules=(Schedule("cleanup", "tasks.cleanup_old_files", HOURLY),)),
+        Spec(
+            tasks=TASKS,
+            schedules=(Schedule("cleanup", "app.cleanup.cleanup_old_files", DAILY_2AM),),
+        ),
+        {("schedule.mismatch", "cleanup")},
+    ),
     # Every 7 minutes is not */7 (which resets at :00).
-    (Spec(schedules=(Schedule("poll", None, interval_timing(420)),)),
-     Spec(schedules=(Schedule("poll", None, crontab_timing(minute="*/7")),)),
-     {("schedule.mismatch", "poll")}),
+    (
+        Spec(schedules=(Schedule("poll", None, interval_timing(420)),)),
+        Spec(schedules=(Schedule("poll", None, crontab_timing(minute="*/7")),)),
+        {("schedule.mismatch", "poll")},
+    ),
     # Documented, missing; and the reverse.
-    (Spec(schedules=(Schedule("health", "tasks.health", interval_timing(600)),)),
-     Spec(tasks=TASKS, schedules=(Schedule("disk", "app.cleanup.cleanup_old_files", HOURLY),)),
-     {("schedule.missing", "health"), ("schedule.undocumented", "disk")}),
+    (
+        Spec(schedules=(Schedule("health", "tasks.health", interval_timing(600)),)),
+        Spec(tasks=TASKS, schedules=(Schedule("disk", "app.cleanup.cleanup_old_files", HOURLY),)),
+        {("schedule.missing", "health"), ("schedule.undocumented", "disk")},
+    ),
     # Another task than documented.
-    (Spec(schedules=(Schedule("cleanup", "tasks.rotate_logs", HOURLY),)),
-     Spec(tasks=TASKS + (code_task("app.logs.rotate_logs"),),
-          schedules=(Schedule("cleanup", "app.cleanup.cleanup_old_files", HOURLY),)),
-     {("schedule.task-mismatch", "cleanup")}),
+    (
+        Spec(schedules=(Schedule("cleanup", "tasks.rotate_logs", HOURLY),)),
+        Spec(
+            tasks=(*TASKS, code_task("app.logs.rotate_logs")),
+            schedules=(Schedule("cleanup", "app.cleanup.cleanup_old_files", HOURLY),),
+        ),
+        {("schedule.task-mismatch", "cleanup")},
+    ),
     # An entry for a task nobody registered.
-    (Spec(schedules=(Schedule("purge", "app.jobs.purge", HOURLY),)),
-     Spec(schedules=(Schedule("purge", "app.jobs.purge", HOURLY),)),
-     {("schedule.unknown-task", "purge")}),
+    (
+        Spec(schedules=(Schedule("purge", "app.jobs.purge", HOURLY),)),
+        Spec(schedules=(Schedule("purge", "app.jobs.purge", HOURLY),)),
+        {("schedule.unknown-task", "purge")},
+    ),
     # Unknown timing on either side (dynamic): not judged.
-    (Spec(schedules=(Schedule("x", None, HOURLY),)), Spec(schedules=(Schedule("x", None, None),)),
-     set()),
+    (
+        Spec(schedules=(Schedule("x", None, HOURLY),)),
+        Spec(schedules=(Schedule("x", None, None),)),
+        set(),
+    ),
 ]
 
 
@@ -51,41 +75,72 @@ def test_schedule_rules(documented: Spec, actual: Spec, expected: set[tuple[str,
 
 
 def test_a_renamed_task_in_a_beat_entry_is_not_a_task_mismatch() -> None:
-    documented = Spec(tasks=(doc_task("tasks.purge", params=("days",)),),
-                      schedules=(Schedule("purge", "tasks.purge", HOURLY),))
-    actual = Spec(tasks=(code_task("app.jobs.purge_old", params=("days",)),),
-                  schedules=(Schedule("purge", "app.jobs.purge_old", HOURLY),))
+    documented = Spec(
+        tasks=(doc_task("tasks.purge", params=("days",)),),
+        schedules=(Schedule("purge", "tasks.purge", HOURLY),),
+    )
+    actual = Spec(
+        tasks=(code_task("app.jobs.purge_old", params=("days",)),),
+        schedules=(Schedule("purge", "app.jobs.purge_old", HOURLY),),
+    )
     assert outcome(documented, actual, "schedule.") == set()
 
 
-BATCH = (code_task("app.t.process_batch", function="app.t.process_batch"),
-         code_task("app.t.generate", function="app.t.generate"),
-         code_task("app.t.finalize_batch", function="app.t.finalize_batch"),
-         code_task("app.t.finalize_batch_results", function="app.t.finalize_batch_results"))
+BATCH = (
+    code_task("app.t.process_batch", function="app.t.process_batch"),
+    code_task("app.t.generate", function="app.t.generate"),
+    code_task("app.t.finalize_batch", function="app.t.finalize_batch"),
+    code_task("app.t.finalize_batch_results", function="app.t.finalize_batch_results"),
+)
 DOC_BATCH = (doc_task("tasks.process_batch"), doc_task("generate"))
 
 CANVAS_CASES = [
     # Same chord, same callback.
-    (Spec(tasks=DOC_BATCH, canvas=(CanvasFlow("chord", ("generate",), "finalize_batch",
-                                              "tasks.process_batch"),)),
-     Spec(tasks=BATCH, canvas=(CanvasFlow("chord", ("generate",), "finalize_batch",
-                                          "app.t.process_batch"),)), set()),
+    (
+        Spec(
+            tasks=DOC_BATCH,
+            canvas=(CanvasFlow("chord", ("generate",), "finalize_batch", "tasks.process_batch"),),
+        ),
+        Spec(
+            tasks=BATCH,
+            canvas=(CanvasFlow("chord", ("generate",), "finalize_batch", "app.t.process_batch"),),
+        ),
+        set(),
+    ),
     # Another callback.
-    (Spec(tasks=DOC_BATCH, canvas=(CanvasFlow("chord", ("generate",), "finalize_batch",
-                                              "tasks.process_batch"),)),
-     Spec(tasks=BATCH, canvas=(CanvasFlow("chord", ("generate",), "finalize_batch_results",
-                                          "app.t.process_batch"),)),
-     {("canvas.callback-mismatch", "finalize_batch")}),
+    (
+        Spec(
+            tasks=DOC_BATCH,
+            canvas=(CanvasFlow("chord", ("generate",), "finalize_batch", "tasks.process_batch"),),
+        ),
+        Spec(
+            tasks=BATCH,
+            canvas=(
+                CanvasFlow("chord", ("generate",), "finalize_batch_results", "app.t.process_batch"),
+            ),
+        ),
+        {("canvas.callback-mismatch", "finalize_batch")},
+    ),
     # Documented chord, the code builds a group.
-    (Spec(tasks=DOC_BATCH, canvas=(CanvasFlow("chord", ("generate",), "finalize_batch",
-                                              "tasks.process_batch"),)),
-     Spec(tasks=BATCH, canvas=(CanvasFlow("group", ("generate",), None,
-                                          "app.t.process_batch"),)),
-     {("canvas.primitive-mismatch", "finalize_batch")}),
+    (
+        Spec(
+            tasks=DOC_BATCH,
+            canvas=(CanvasFlow("chord", ("generate",), "finalize_batch", "tasks.process_batch"),),
+        ),
+        Spec(
+            tasks=BATCH, canvas=(CanvasFlow("group", ("generate",), None, "app.t.process_batch"),)
+        ),
+        {("canvas.primitive-mismatch", "finalize_batch")},
+    ),
     # Documented chord, the building task builds nothing.
-    (Spec(tasks=DOC_BATCH, canvas=(CanvasFlow("chord", ("generate",), "finalize_batch",
-                                              "tasks.process_batch"),)),
-     Spec(tasks=BATCH), {("canvas.primitive-mismatch", "finalize_batch")}),
+    (
+        Spec(
+            tasks=DOC_BATCH,
+            canvas=(CanvasFlow("chord", ("generate",), "finalize_batch", "tasks.process_batch"),),
+        ),
+        Spec(tasks=BATCH),
+        {("canvas.primitive-mismatch", "finalize_batch")},
+    ),
 ]
 
 

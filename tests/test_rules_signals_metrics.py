@@ -5,43 +5,72 @@ from __future__ import annotations
 import pytest
 
 from conformance.model import Location, Metric, SignalHandler, Spec
+
 from rulekit import outcome
 
 HERE = (Location("app/monitoring.py", 3),)
 
 SIGNAL_CASES = [
     # Documented handler connected and recording the documented metric.
-    (Spec(signals=(SignalHandler("task_postrun", "h", metrics=("task_duration",)),)),
-     Spec(signals=(SignalHandler("task_postrun", "on_postrun", "app.s",
-                                 metrics=("task_duration",)),)), set()),
+    (
+        Spec(signals=(SignalHandler("task_postrun", "h", metrics=("task_duration",)),)),
+        Spec(
+            signals=(
+                SignalHandler("task_postrun", "on_postrun", "app.s", metrics=("task_duration",)),
+            )
+        ),
+        set(),
+    ),
     # A counter written with `_total` in one place and without in the other is the same.
-    (Spec(signals=(SignalHandler("task_failure", "h", metrics=("failures_total",)),)),
-     Spec(signals=(SignalHandler("task_failure", "f", "app.s", metrics=("failures",)),)),
-     set()),
+    (
+        Spec(signals=(SignalHandler("task_failure", "h", metrics=("failures_total",)),)),
+        Spec(signals=(SignalHandler("task_failure", "f", "app.s", metrics=("failures",)),)),
+        set(),
+    ),
     # Nothing connected to a documented signal.
-    (Spec(signals=(SignalHandler("task_failure", "h"),)), Spec(),
-     {("signal.missing", "task_failure")}),
+    (
+        Spec(signals=(SignalHandler("task_failure", "h"),)),
+        Spec(),
+        {("signal.missing", "task_failure")},
+    ),
     # Connected, but the handler records nothing of what the docs say.
-    (Spec(signals=(SignalHandler("task_postrun", "h", metrics=("task_duration",)),)),
-     Spec(signals=(SignalHandler("task_postrun", "on_postrun", "app.s"),)),
-     {("signal.handler-mismatch", "task_postrun")}),
+    (
+        Spec(signals=(SignalHandler("task_postrun", "h", metrics=("task_duration",)),)),
+        Spec(signals=(SignalHandler("task_postrun", "on_postrun", "app.s"),)),
+        {("signal.handler-mismatch", "task_postrun")},
+    ),
     # The docs' handler calls a task; the real one does not.
-    (Spec(signals=(SignalHandler("task_failure", "h", tasks=("send_alert",)),)),
-     Spec(signals=(SignalHandler("task_failure", "f", "app.s"),)),
-     {("signal.handler-mismatch", "task_failure")}),
+    (
+        Spec(signals=(SignalHandler("task_failure", "h", tasks=("send_alert",)),)),
+        Spec(signals=(SignalHandler("task_failure", "f", "app.s"),)),
+        {("signal.handler-mismatch", "task_failure")},
+    ),
     # An undocumented receiver.
-    (Spec(signals=(SignalHandler("task_prerun", "h"),)),
-     Spec(signals=(SignalHandler("task_prerun", "p", "app.s"),
-                   SignalHandler("worker_ready", "ready", "app.s"))),
-     {("signal.undocumented", "worker_ready")}),
+    (
+        Spec(signals=(SignalHandler("task_prerun", "h"),)),
+        Spec(
+            signals=(
+                SignalHandler("task_prerun", "p", "app.s"),
+                SignalHandler("worker_ready", "ready", "app.s"),
+            )
+        ),
+        {("signal.undocumented", "worker_ready")},
+    ),
     # A task signal connected with a string sender never fires.
-    (Spec(), Spec(signals=(SignalHandler("task_failure", "f", "app.s", sender="tasks.x"),)),
-     {("signal.undocumented", "task_failure"),
-      ("signal.sender-never-fires", "task_failure:app.s.f")}),
+    (
+        Spec(),
+        Spec(signals=(SignalHandler("task_failure", "f", "app.s", sender="tasks.x"),)),
+        {
+            ("signal.undocumented", "task_failure"),
+            ("signal.sender-never-fires", "task_failure:app.s.f"),
+        },
+    ),
     # ...but publish signals do send the task name: a string sender is right there.
-    (Spec(signals=(SignalHandler("after_task_publish", "h"),)),
-     Spec(signals=(SignalHandler("after_task_publish", "p", "app.s", sender="tasks.x"),)),
-     set()),
+    (
+        Spec(signals=(SignalHandler("after_task_publish", "h"),)),
+        Spec(signals=(SignalHandler("after_task_publish", "p", "app.s", sender="tasks.x"),)),
+        set(),
+    ),
 ]
 
 
@@ -52,31 +81,53 @@ def test_signal_rules(documented: Spec, actual: Spec, expected: set[tuple[str, s
 
 METRIC_CASES = [
     # Same name, type and labels, recorded somewhere.
-    (Spec(metrics=(Metric("task_duration", "histogram", ("task_name",)),)),
-     Spec(metrics=(Metric("task_duration", "histogram", ("task_name",), recorded_at=HERE),)),
-     set()),
+    (
+        Spec(metrics=(Metric("task_duration", "histogram", ("task_name",)),)),
+        Spec(metrics=(Metric("task_duration", "histogram", ("task_name",), recorded_at=HERE),)),
+        set(),
+    ),
     # Documented `x_total`, defined as `Counter("x")`: one family.
-    (Spec(metrics=(Metric("jobs_total", "counter"),)),
-     Spec(metrics=(Metric("jobs", "counter", recorded_at=HERE),)), set()),
+    (
+        Spec(metrics=(Metric("jobs_total", "counter"),)),
+        Spec(metrics=(Metric("jobs", "counter", recorded_at=HERE),)),
+        set(),
+    ),
     # Labels in another order are the same label set.
-    (Spec(metrics=(Metric("m", "gauge", ("b", "a")),)),
-     Spec(metrics=(Metric("m", "gauge", ("a", "b"), recorded_at=HERE),)), set()),
+    (
+        Spec(metrics=(Metric("m", "gauge", ("b", "a")),)),
+        Spec(metrics=(Metric("m", "gauge", ("a", "b"), recorded_at=HERE),)),
+        set(),
+    ),
     # Documented, defined nowhere.
-    (Spec(metrics=(Metric("task_failures", "counter"),)), Spec(),
-     {("metric.missing", "task_failures")}),
+    (
+        Spec(metrics=(Metric("task_failures", "counter"),)),
+        Spec(),
+        {("metric.missing", "task_failures")},
+    ),
     # Other type.
-    (Spec(metrics=(Metric("d", "histogram"),)),
-     Spec(metrics=(Metric("d", "summary", recorded_at=HERE),)), {("metric.type-mismatch", "d")}),
+    (
+        Spec(metrics=(Metric("d", "histogram"),)),
+        Spec(metrics=(Metric("d", "summary", recorded_at=HERE),)),
+        {("metric.type-mismatch", "d")},
+    ),
     # Other labels.
-    (Spec(metrics=(Metric("d", "counter", ("task_name", "exception")),)),
-     Spec(metrics=(Metric("d", "counter", ("task",), recorded_at=HERE),)),
-     {("metric.labels-mismatch", "d")}),
+    (
+        Spec(metrics=(Metric("d", "counter", ("task_name", "exception")),)),
+        Spec(metrics=(Metric("d", "counter", ("task",), recorded_at=HERE),)),
+        {("metric.labels-mismatch", "d")},
+    ),
     # The docs don't say which labels: not judged.
-    (Spec(metrics=(Metric("d", "counter", None),)),
-     Spec(metrics=(Metric("d", "counter", ("task",), recorded_at=HERE),)), set()),
+    (
+        Spec(metrics=(Metric("d", "counter", None),)),
+        Spec(metrics=(Metric("d", "counter", ("task",), recorded_at=HERE),)),
+        set(),
+    ),
     # Defined, never recorded, not documented.
-    (Spec(), Spec(metrics=(Metric("q", "gauge"),)),
-     {("metric.undocumented", "q"), ("metric.not-integrated", "q")}),
+    (
+        Spec(),
+        Spec(metrics=(Metric("q", "gauge"),)),
+        {("metric.undocumented", "q"), ("metric.not-integrated", "q")},
+    ),
 ]
 
 

@@ -6,49 +6,83 @@ import pytest
 
 from conformance.model import CanvasFlow, Route, Schedule, Spec
 from conformance.schedules import interval_timing
+
 from rulekit import code_task, conforming, doc_task, outcome
 
 CASES = [
     # Exact registered name: conforming, nothing reported.
-    (Spec(tasks=(doc_task("app.tasks.send"),)), Spec(tasks=(code_task("app.tasks.send"),)),
-     set()),
+    (Spec(tasks=(doc_task("app.tasks.send"),)), Spec(tasks=(code_task("app.tasks.send"),)), set()),
     # A bare documented name only has to match the last part unambiguously.
     (Spec(tasks=(doc_task("send"),)), Spec(tasks=(code_task("app.tasks.send"),)), set()),
     # A dotted documented name must be the registered name.
-    (Spec(tasks=(doc_task("tasks.process_batch"),)),
-     Spec(tasks=(code_task("app.workers.tasks.process_batch"),)),
-     {("task.qualified-name", "tasks.process_batch")}),
+    (
+        Spec(tasks=(doc_task("tasks.process_batch"),)),
+        Spec(tasks=(code_task("app.workers.tasks.process_batch"),)),
+        {("task.qualified-name", "tasks.process_batch")},
+    ),
     # Not registered at all.
-    (Spec(tasks=(doc_task("tasks.send_alert"),)), Spec(tasks=(code_task("app.tasks.other"),)),
-     {("task.missing", "tasks.send_alert"), ("task.undocumented", "app.tasks.other")}),
+    (
+        Spec(tasks=(doc_task("tasks.send_alert"),)),
+        Spec(tasks=(code_task("app.tasks.other"),)),
+        {("task.missing", "tasks.send_alert"), ("task.undocumented", "app.tasks.other")},
+    ),
     # A rename backed by role: same queue and same parameters.
-    (Spec(tasks=(doc_task("tasks.generate_single_model", queue="models",
-                          params=("image_url", "batch_id")),)),
-     Spec(tasks=(code_task("app.tasks.generate_3d_model_task", queue="models",
-                           params=("image_url", "batch_id")),)),
-     {("task.renamed", "tasks.generate_single_model")}),
+    (
+        Spec(
+            tasks=(
+                doc_task(
+                    "tasks.generate_single_model", queue="models", params=("image_url", "batch_id")
+                ),
+            )
+        ),
+        Spec(
+            tasks=(
+                code_task(
+                    "app.tasks.generate_3d_model_task",
+                    queue="models",
+                    params=("image_url", "batch_id"),
+                ),
+            )
+        ),
+        {("task.renamed", "tasks.generate_single_model")},
+    ),
     # A similar name alone never pairs: no shared role, so missing + undocumented.
-    (Spec(tasks=(doc_task("send_alert", queue="priority"),)),
-     Spec(tasks=(code_task("app.tasks.send_alerts_digest", queue="reports"),)),
-     {("task.missing", "send_alert"), ("task.undocumented", "app.tasks.send_alerts_digest")}),
+    (
+        Spec(tasks=(doc_task("send_alert", queue="priority"),)),
+        Spec(tasks=(code_task("app.tasks.send_alerts_digest", queue="reports"),)),
+        {("task.missing", "send_alert"), ("task.undocumented", "app.tasks.send_alerts_digest")},
+    ),
     # Unrelated names with one shared role (same queue) are still not a rename.
-    (Spec(tasks=(doc_task("tasks.system_health_check", queue="maintenance"),)),
-     Spec(tasks=(code_task("app.cleanup.monitor_disk_usage", queue="maintenance"),)),
-     {("task.missing", "tasks.system_health_check"),
-      ("task.undocumented", "app.cleanup.monitor_disk_usage")}),
+    (
+        Spec(tasks=(doc_task("tasks.system_health_check", queue="maintenance"),)),
+        Spec(tasks=(code_task("app.cleanup.monitor_disk_usage", queue="maintenance"),)),
+        {
+            ("task.missing", "tasks.system_health_check"),
+            ("task.undocumented", "app.cleanup.monitor_disk_usage"),
+        },
+    ),
     # Two registered tasks share the base name: a bare doc name is ambiguous.
-    (Spec(tasks=(doc_task("send"),)),
-     Spec(tasks=(code_task("app.a.send"), code_task("app.b.send"))),
-     {("task.missing", "send"), ("task.undocumented", "app.a.send"),
-      ("task.undocumented", "app.b.send")}),
+    (
+        Spec(tasks=(doc_task("send"),)),
+        Spec(tasks=(code_task("app.a.send"), code_task("app.b.send"))),
+        {
+            ("task.missing", "send"),
+            ("task.undocumented", "app.a.send"),
+            ("task.undocumented", "app.b.send"),
+        },
+    ),
     # Documented options equal to the effective ones: nothing to say.
-    (Spec(tasks=(doc_task("app.t.x", options={"time_limit": 3600, "max_retries": 3}),)),
-     Spec(tasks=(code_task("app.t.x", options={"time_limit": 3600.0, "max_retries": 3}),)),
-     set()),
+    (
+        Spec(tasks=(doc_task("app.t.x", options={"time_limit": 3600, "max_retries": 3}),)),
+        Spec(tasks=(code_task("app.t.x", options={"time_limit": 3600.0, "max_retries": 3}),)),
+        set(),
+    ),
     # A documented option that differs.
-    (Spec(tasks=(doc_task("app.t.x", options={"time_limit": 3600}),)),
-     Spec(tasks=(code_task("app.t.x", options={"time_limit": 1800}),)),
-     {("task.option-mismatch", "app.t.x")}),
+    (
+        Spec(tasks=(doc_task("app.t.x", options={"time_limit": 3600}),)),
+        Spec(tasks=(code_task("app.t.x", options={"time_limit": 1800}),)),
+        {("task.option-mismatch", "app.t.x")},
+    ),
 ]
 
 
@@ -60,14 +94,26 @@ def test_task_rules(documented: Spec, actual: Spec, expected: set[tuple[str, str
 def test_rename_found_through_the_chord_it_sits_in() -> None:
     documented = Spec(
         tasks=(doc_task("tasks.process_batch"), doc_task("tasks.generate_single_model")),
-        canvas=(CanvasFlow("chord", ("generate_single_model",), "finalize_batch",
-                           "tasks.process_batch"),),
+        canvas=(
+            CanvasFlow(
+                "chord", ("generate_single_model",), "finalize_batch", "tasks.process_batch"
+            ),
+        ),
     )
     actual = Spec(
-        tasks=(code_task("app.tasks.process_batch"), code_task("app.tasks.generate_3d_model_task"),
-               code_task("app.tasks.finalize_batch_results")),
-        canvas=(CanvasFlow("chord", ("generate_3d_model_task",), "finalize_batch_results",
-                           "app.tasks.process_batch"),),
+        tasks=(
+            code_task("app.tasks.process_batch"),
+            code_task("app.tasks.generate_3d_model_task"),
+            code_task("app.tasks.finalize_batch_results"),
+        ),
+        canvas=(
+            CanvasFlow(
+                "chord",
+                ("generate_3d_model_task",),
+                "finalize_batch_results",
+                "app.tasks.process_batch",
+            ),
+        ),
     )
     found = outcome(documented, actual)
     assert ("task.renamed", "tasks.generate_single_model") in found
@@ -77,17 +123,22 @@ def test_rename_found_through_the_chord_it_sits_in() -> None:
 
 
 def test_rename_found_through_the_beat_entry() -> None:
-    documented = Spec(tasks=(doc_task("tasks.purge"),),
-                      schedules=(Schedule("nightly-purge", "tasks.purge", interval_timing(86400)),))
-    actual = Spec(tasks=(code_task("app.jobs.purge_expired"),),
-                  schedules=(Schedule("nightly-purge", "app.jobs.purge_expired",
-                                      interval_timing(86400)),))
+    documented = Spec(
+        tasks=(doc_task("tasks.purge"),),
+        schedules=(Schedule("nightly-purge", "tasks.purge", interval_timing(86400)),),
+    )
+    actual = Spec(
+        tasks=(code_task("app.jobs.purge_expired"),),
+        schedules=(Schedule("nightly-purge", "app.jobs.purge_expired", interval_timing(86400)),),
+    )
     assert outcome(documented, actual, "task.") == {("task.renamed", "tasks.purge")}
 
 
 def test_documented_route_gives_the_documented_queue_for_a_rename() -> None:
-    documented = Spec(tasks=(doc_task("tasks.make_thumbs", params=("img",)),),
-                      routes=(Route("tasks.make_thumbs", "images"),))
+    documented = Spec(
+        tasks=(doc_task("tasks.make_thumbs", params=("img",)),),
+        routes=(Route("tasks.make_thumbs", "images"),),
+    )
     actual = Spec(tasks=(code_task("app.t.make_thumbnails", queue="images", params=("img",)),))
     assert outcome(documented, actual, "task.") == {("task.renamed", "tasks.make_thumbs")}
 
@@ -99,8 +150,12 @@ def test_conforming_tasks_are_listed() -> None:
 
 
 def test_mentions_of_one_task_are_merged() -> None:
-    documented = Spec(tasks=(doc_task("tasks.x", line=3, queue="q"),
-                             doc_task("x", line=9, options={"max_retries": 5})))
+    documented = Spec(
+        tasks=(
+            doc_task("tasks.x", line=3, queue="q"),
+            doc_task("x", line=9, options={"max_retries": 5}),
+        )
+    )
     actual = Spec(tasks=(code_task("tasks.x", queue="q", options={"max_retries": 5}),))
     findings = outcome(documented, actual)
     assert findings == set()

@@ -6,6 +6,7 @@ import pytest
 
 from conformance.model import Bootstep, Service, Spec, Symbol, Worker
 from conformance.rules.symbols import signature_problem
+
 from rulekit import outcome
 
 CODE = (
@@ -17,8 +18,11 @@ CODE = (
     Symbol("app.core.progress.progress_tracker", "attribute"),
     Symbol("app.fal", "module"),
     Symbol("app.fal.FalAIClient", "class", ("api_key",)),
-    Symbol("app.fal.FalAIClient.process_single_image_sync", "method",
-           ("image_url", "progress_callback")),
+    Symbol(
+        "app.fal.FalAIClient.process_single_image_sync",
+        "method",
+        ("image_url", "progress_callback"),
+    ),
     Symbol("app.fal.submit", "function", ("url", "*", "timeout")),
     Symbol("app.fal.anything", "function", ("*args", "**kwargs")),
     Symbol("app.workers", "module"),
@@ -36,26 +40,40 @@ def call(name: str, positional: int = 0, keywords: tuple[str, ...] = ()) -> Symb
 
 SYMBOL_CASES = [
     # Existing names and fitting calls.
-    ((imp("app.fal.FalAIClient"), call("app.fal.FalAIClient", 0, ("api_key",)),
-      call("app.fal.FalAIClient.process_single_image_sync", 1, ("progress_callback",)),
-      call("app.fal.submit", 1, ("timeout",)), call("app.fal.anything", 5, ("x", "y"))),
-     set()),
+    (
+        (
+            imp("app.fal.FalAIClient"),
+            call("app.fal.FalAIClient", 0, ("api_key",)),
+            call("app.fal.FalAIClient.process_single_image_sync", 1, ("progress_callback",)),
+            call("app.fal.submit", 1, ("timeout",)),
+            call("app.fal.anything", 5, ("x", "y")),
+        ),
+        set(),
+    ),
     # Names outside the project are not ours to check.
     ((imp("redis.Redis"), call("asyncio.run", 1), imp("celery.signals.task_failure")), set()),
     # The same name in another case / with underscores: renamed.
-    ((imp("app.core.progress.ProgressTracker"),),
-     {("symbol.renamed", "app.core.progress.ProgressTracker")}),
+    (
+        (imp("app.core.progress.ProgressTracker"),),
+        {("symbol.renamed", "app.core.progress.ProgressTracker")},
+    ),
     # Nothing close: missing. Calls on it are not judged again.
-    ((imp("app.core.progress.TaskCache"), call("app.core.progress.TaskCache.get", 1)),
-     {("symbol.missing", "app.core.progress.TaskCache")}),
+    (
+        (imp("app.core.progress.TaskCache"), call("app.core.progress.TaskCache.get", 1)),
+        {("symbol.missing", "app.core.progress.TaskCache")},
+    ),
     # A module that does not exist.
     ((imp("app.services.email.send"),), {("symbol.missing", "app.services.email.send")}),
     # A method the class lacks.
-    ((call("app.fal.FalAIClient.generate_model", 1, ("on_progress",)),),
-     {("signature.mismatch", "app.fal.FalAIClient.generate_model")}),
+    (
+        (call("app.fal.FalAIClient.generate_model", 1, ("on_progress",)),),
+        {("signature.mismatch", "app.fal.FalAIClient.generate_model")},
+    ),
     # A keyword the method lacks.
-    ((call("app.fal.FalAIClient.process_single_image_sync", 1, ("on_progress",)),),
-     {("signature.mismatch", "app.fal.FalAIClient.process_single_image_sync")}),
+    (
+        (call("app.fal.FalAIClient.process_single_image_sync", 1, ("on_progress",)),),
+        {("signature.mismatch", "app.fal.FalAIClient.process_single_image_sync")},
+    ),
     # Too many positional arguments (keyword-only after `*`).
     ((call("app.fal.submit", 2),), {("signature.mismatch", "app.fal.submit")}),
     # A method of an instance held in an attribute cannot be known: not judged.
@@ -72,45 +90,69 @@ def test_symbol_rules(uses: tuple[Symbol, ...], expected: set[tuple[str, str]]) 
 def test_signature_mismatch_names_the_real_methods() -> None:
     from conformance.rules import run_rules
 
-    findings, _ = run_rules(Spec(symbols=(call("app.fal.FalAIClient.generate_model", 1),)),
-                            Spec(symbols=CODE))
+    findings, _ = run_rules(
+        Spec(symbols=(call("app.fal.FalAIClient.generate_model", 1),)), Spec(symbols=CODE)
+    )
     assert "process_single_image_sync(image_url, progress_callback)" in findings[0].message
 
 
-@pytest.mark.parametrize(("params", "positional", "keywords", "fits"), [
-    (("a", "b"), 2, (), True),
-    (("a", "b"), 3, (), False),
-    (("a", "b"), 1, ("b",), True),
-    (("a",), 0, ("c",), False),
-    (("a", "**kw"), 0, ("c",), True),
-    (("*args",), 9, (), True),
-    (("a", "*", "b"), 1, ("b",), True),
-    (("a", "*", "b"), 2, (), False),
-    (("a",), None, (), True),  # *args at the call site: the count is unknown
-])
-def test_signature_binding(params: tuple[str, ...], positional: int | None,
-                           keywords: tuple[str, ...], fits: bool) -> None:
+@pytest.mark.parametrize(
+    ("params", "positional", "keywords", "fits"),
+    [
+        (("a", "b"), 2, (), True),
+        (("a", "b"), 3, (), False),
+        (("a", "b"), 1, ("b",), True),
+        (("a",), 0, ("c",), False),
+        (("a", "**kw"), 0, ("c",), True),
+        (("*args",), 9, (), True),
+        (("a", "*", "b"), 1, ("b",), True),
+        (("a", "*", "b"), 2, (), False),
+        (("a",), None, (), True),  # *args at the call site: the count is unknown
+    ],
+)
+def test_signature_binding(
+    params: tuple[str, ...], positional: int | None, keywords: tuple[str, ...], fits: bool
+) -> None:
     assert (signature_problem(params, positional, keywords) is None) is fits
 
 
-DEPLOYED = (Service("worker", "worker", queues=("batch", "models")),
-            Service("worker-maintenance", "worker", queues=("maintenance",)))
+DEPLOYED = (
+    Service("worker", "worker", queues=("batch", "models")),
+    Service("worker-maintenance", "worker", queues=("maintenance",)),
+)
 
 WORKER_CASES = [
     # The documented class exists (in any module).
     (Spec(workers=(Worker("WorkerSettings", "class"),)), Spec(symbols=CODE), set()),
-    (Spec(workers=(Worker("WorkerConfig", "class"),)), Spec(symbols=CODE),
-     {("worker.class-missing", "WorkerConfig")}),
+    (
+        Spec(workers=(Worker("WorkerConfig", "class"),)),
+        Spec(symbols=CODE),
+        {("worker.class-missing", "WorkerConfig")},
+    ),
     # Documented bootstep registered / not registered.
-    (Spec(bootsteps=(Bootstep("MetricsStep"),)),
-     Spec(bootsteps=(Bootstep("app.steps.MetricsStep"),)), set()),
-    (Spec(bootsteps=(Bootstep("MetricsStep"),)), Spec(),
-     {("worker.bootstep-missing", "MetricsStep")}),
+    (
+        Spec(bootsteps=(Bootstep("MetricsStep"),)),
+        Spec(bootsteps=(Bootstep("app.steps.MetricsStep"),)),
+        set(),
+    ),
+    (
+        Spec(bootsteps=(Bootstep("MetricsStep"),)),
+        Spec(),
+        {("worker.bootstep-missing", "MetricsStep")},
+    ),
     # A profile matches a deployed worker by its queues, or by name.
-    (Spec(workers=(Worker("maint", queues=("maintenance",)),
-                   Worker("worker", queues=("batch",)))), Spec(services=DEPLOYED), set()),
-    (Spec(workers=(Worker("gpu", queues=("models",)),)), Spec(services=DEPLOYED),
-     {("worker.profile-missing", "gpu")}),
+    (
+        Spec(
+            workers=(Worker("maint", queues=("maintenance",)), Worker("worker", queues=("batch",)))
+        ),
+        Spec(services=DEPLOYED),
+        set(),
+    ),
+    (
+        Spec(workers=(Worker("gpu", queues=("models",)),)),
+        Spec(services=DEPLOYED),
+        {("worker.profile-missing", "gpu")},
+    ),
     # No deployment read at all: profiles are not judged.
     (Spec(workers=(Worker("gpu", queues=("models",)),)), Spec(), set()),
 ]
@@ -122,7 +164,9 @@ def test_worker_rules(documented: Spec, actual: Spec, expected: set[tuple[str, s
 
 
 def test_a_documented_worker_class_import_is_reported_once() -> None:
-    documented = Spec(workers=(Worker("WorkerConfig", "class"),),
-                      symbols=(imp("app.workers.config.WorkerConfig"),))
+    documented = Spec(
+        workers=(Worker("WorkerConfig", "class"),),
+        symbols=(imp("app.workers.config.WorkerConfig"),),
+    )
     found = outcome(documented, Spec(symbols=CODE))
     assert found == {("worker.class-missing", "WorkerConfig")}

@@ -13,7 +13,9 @@ from conformance.rules.registry import define, drift
 CATEGORY = "canvas"
 
 CALLBACK_MISMATCH = define(
-    "canvas.callback-mismatch", CATEGORY, "error",
+    "canvas.callback-mismatch",
+    CATEGORY,
+    "error",
     "a documented chord/chain callback differs from the code's",
     why="The callback is where results are gathered: readers who follow the docs look "
     "for (or call) a task that is not what runs.",
@@ -21,7 +23,9 @@ CALLBACK_MISMATCH = define(
     fix="Use the same callback name on both sides.",
 )
 PRIMITIVE_MISMATCH = define(
-    "canvas.primitive-mismatch", CATEGORY, "error",
+    "canvas.primitive-mismatch",
+    CATEGORY,
+    "error",
     "documented chord, code uses group/chain/none, or the reverse",
     why="A chord waits for every header task and needs a result backend; a group does "
     "not: failure handling and ordering differ.",
@@ -38,8 +42,8 @@ def _flow_key(ctx: Context, name: str | None) -> str:
     if matched is None:
         for pair in ctx.task_matching.pairs:
             if base_name(pair.documented.name) == base_name(name) or (
-                    pair.documented.function
-                    and base_name(pair.documented.function) == base_name(name)):
+                pair.documented.function and base_name(pair.documented.function) == base_name(name)
+            ):
                 matched = pair.actual
                 break
     if matched is not None:
@@ -65,7 +69,8 @@ def paired_flows(ctx: Context) -> list[tuple[CanvasFlow, CanvasFlow]]:
                 continue
             same_context = bool(doc_context) and doc_context == _flow_key(ctx, code.context)
             same_header = bool(doc_header) and doc_header == {
-                _flow_key(ctx, h) for h in code.header}
+                _flow_key(ctx, h) for h in code.header
+            }
             if same_context or same_header:
                 best = i
                 if same_context:
@@ -85,22 +90,30 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         if doc.primitive != code.primitive:
             ok = False
             yield drift(
-                PRIMITIVE_MISMATCH, subject,
-                f"the docs build a {doc.primitive}{_in(doc)}, the code builds a "
-                f"{code.primitive}",
-                documented=doc.primitive, actual=code.primitive,
-                doc=doc.source, code=code.source,
+                PRIMITIVE_MISMATCH,
+                subject,
+                f"the docs build a {doc.primitive}{_in(doc)}, the code builds a {code.primitive}",
+                documented=doc.primitive,
+                actual=code.primitive,
+                doc=doc.source,
+                code=code.source,
             )
-        if doc.callback and code.callback and _flow_key(ctx, doc.callback) != _flow_key(
-                ctx, code.callback):
+        if (
+            doc.callback
+            and code.callback
+            and _flow_key(ctx, doc.callback) != _flow_key(ctx, code.callback)
+        ):
             ok = False
             actual_name = ctx.resolve_actual_name(code.callback) or code.callback
             yield drift(
-                CALLBACK_MISMATCH, doc.callback,
+                CALLBACK_MISMATCH,
+                doc.callback,
                 f"the {code.primitive}{_in(doc)} calls back `{actual_name}`, not the "
                 f"documented `{doc.callback}`",
-                documented=doc.callback, actual=actual_name,
-                doc=doc.source, code=code.source,
+                documented=doc.callback,
+                actual=actual_name,
+                doc=doc.source,
+                code=code.source,
             )
         if ok:
             yield Conforming(CATEGORY, subject, doc.source, code.source)
@@ -109,14 +122,19 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         if id(doc) in paired_docs or not doc.context:
             continue
         builder = ctx.task_matching.actual_for(doc.context) or (
-            ctx.registered.get(ctx.resolve_actual_name(doc.context) or ""))
+            ctx.registered.get(ctx.resolve_actual_name(doc.context) or "")
+        )
         if builder is None:
             continue  # The building task itself is missing: the task rules say so.
         yield drift(
-            PRIMITIVE_MISMATCH, doc.callback or doc.context,
+            PRIMITIVE_MISMATCH,
+            doc.callback or doc.context,
             f"the docs build a {doc.primitive} in `{doc.context}`; `{builder.name}` builds "
             "no canvas flow",
-            documented=doc.primitive, actual=None, doc=doc.source, code=builder.source,
+            documented=doc.primitive,
+            actual=None,
+            doc=doc.source,
+            code=builder.source,
         )
 
 

@@ -14,7 +14,9 @@ from conformance.rules.tasks import render_value, same_option_value
 CATEGORY = "config"
 
 MISMATCH = define(
-    "config.mismatch", CATEGORY, "error",
+    "config.mismatch",
+    CATEGORY,
+    "error",
     "a documented app setting (`task_time_limit`, `worker_prefetch_multiplier`…) differs",
     why="Limits, prefetching and acknowledgement settings decide what happens under load "
     "and failure; operators tune around the documented values.",
@@ -23,8 +25,15 @@ MISMATCH = define(
 )
 
 # Shapes judged elsewhere (routes, queues, schedules) or never comparable.
-_NOT_SETTINGS = {"task_routes", "task_queues", "beat_schedule", "broker_url",
-                 "result_backend", "include", "imports"}
+_NOT_SETTINGS = {
+    "task_routes",
+    "task_queues",
+    "beat_schedule",
+    "broker_url",
+    "result_backend",
+    "include",
+    "imports",
+}
 _UNKNOWN = object()
 
 
@@ -47,12 +56,14 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
             continue
         where = "" if real is not None else " (Celery's default)"
         yield drift(
-            MISMATCH, name,
+            MISMATCH,
+            name,
             f"documented `{name}={render_value(doc.value)}`, the app has "
             f"`{name}={render_value(value)}`{where}",
             documented=f"{name}={render_value(doc.value)}",
             actual=f"{name}={render_value(value)}",
-            doc=doc.source, code=real.source if real else None,
+            doc=doc.source,
+            code=real.source if real else None,
         )
 
 

@@ -123,8 +123,12 @@ def _words(name: str) -> list[str]:
 
 # A rename needs this much evidence; see match_tasks for how it is scored.
 _RENAME_THRESHOLD = 1.0
-_CLUE_WEIGHTS = {"same queue": 0.25, "same place in a canvas flow": 0.35,
-                 "same beat entry": 0.5, "same parameters": 0.25}
+_CLUE_WEIGHTS = {
+    "same queue": 0.25,
+    "same place in a canvas flow": 0.35,
+    "same beat entry": 0.5,
+    "same parameters": 0.25,
+}
 
 
 class Context:
@@ -190,8 +194,11 @@ class Context:
         candidates = [n for n in self.registered if base_name(n) == base_name(written)]
         if len(candidates) == 1:
             return candidates[0]
-        by_function = [t.name for t in self.actual_tasks
-                       if t.function and base_name(t.function) == base_name(written)]
+        by_function = [
+            t.name
+            for t in self.actual_tasks
+            if t.function and base_name(t.function) == base_name(written)
+        ]
         return by_function[0] if len(by_function) == 1 else None
 
     @cached_property
@@ -212,8 +219,9 @@ def match_tasks(ctx: Context) -> TaskMatching:
     for doc in ctx.documented_tasks:
         if any(p.documented is doc for p in pairs):
             continue
-        same_base = [t for t in remaining_actual.values()
-                     if base_name(t.name) == base_name(doc.name)]
+        same_base = [
+            t for t in remaining_actual.values() if base_name(t.name) == base_name(doc.name)
+        ]
         if len(same_base) == 1:
             pairs.append(TaskPair(doc, remaining_actual.pop(same_base[0].name), "base"))
         else:
@@ -242,8 +250,7 @@ def match_tasks(ctx: Context) -> TaskMatching:
         remaining_actual.pop(act.name)
         pairs.append(TaskPair(doc, act, "renamed", clues))
     still_unmatched = tuple(d for d in unmatched if d.name not in taken_doc)
-    return TaskMatching(tuple(pairs), still_unmatched, tuple(remaining_actual.values()),
-                        ambiguous)
+    return TaskMatching(tuple(pairs), still_unmatched, tuple(remaining_actual.values()), ambiguous)
 
 
 def rename_clues(ctx: Context, doc: Task, act: Task) -> tuple[str, ...]:
@@ -286,8 +293,9 @@ def _same_canvas_role(ctx: Context, doc: Task, act: Task) -> bool:
     # The flow's context is itself a task that may be renamed or qualified: compare the
     # role, and the context when both sides' contexts are the same task.
     doc_contexts = {(role, _resolved_context(ctx, c)) for role, c in doc_roles}
-    return bool(doc_contexts & {(role, _resolved_context(ctx, c)) for role, c in act_roles}) \
-        or {r for r, _ in doc_roles} == {r for r, _ in act_roles} == {"header"}
+    return bool(doc_contexts & {(role, _resolved_context(ctx, c)) for role, c in act_roles}) or {
+        r for r, _ in doc_roles
+    } == {r for r, _ in act_roles} == {"header"}
 
 
 def _resolved_context(ctx: Context, context: str) -> str:
@@ -296,8 +304,10 @@ def _resolved_context(ctx: Context, context: str) -> str:
 
 
 def _same_beat_entry(ctx: Context, doc: Task, act: Task) -> bool:
-    doc_entries = {s.name for s in ctx.documented_schedules
-                   if s.task and base_name(s.task) == base_name(doc.name)}
-    act_entries = {s.name for s in ctx.actual_schedules
-                   if s.task and s.task == act.name}
+    doc_entries = {
+        s.name
+        for s in ctx.documented_schedules
+        if s.task and base_name(s.task) == base_name(doc.name)
+    }
+    act_entries = {s.name for s in ctx.actual_schedules if s.task and s.task == act.name}
     return bool(doc_entries & act_entries)

@@ -12,7 +12,9 @@ from conformance.rules.registry import define, drift
 CATEGORY = "deploy"
 
 SERVICE_MISSING = define(
-    "deploy.service-missing", CATEGORY, "error",
+    "deploy.service-missing",
+    CATEGORY,
+    "error",
     "a documented service (e.g. Flower) is absent from the deployment files",
     why="Operators expect the documented dashboard or scheduler to be there when "
     "something goes wrong.",
@@ -20,7 +22,9 @@ SERVICE_MISSING = define(
     fix="Add the service to the deployment, or remove it from the docs.",
 )
 QUEUE_UNCONSUMED = define(
-    "deploy.queue-unconsumed", CATEGORY, "error",
+    "deploy.queue-unconsumed",
+    CATEGORY,
+    "error",
     "a declared or routed queue that no deployed worker consumes (`-Q`)",
     why="Messages sent to a queue without a consumer wait forever: the tasks never run.",
     example="Tasks are routed to `priority`; every worker runs with `-Q batch,maintenance`.",
@@ -47,9 +51,13 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         found = _present(doc, deployed)
         if found is None:
             what = f"{doc.role} service" if doc.role != "other" else "service"
-            yield drift(SERVICE_MISSING, doc.name,
-                        f"documented {what} `{doc.name}` is not in the deployment files",
-                        documented=doc.name, doc=doc.source)
+            yield drift(
+                SERVICE_MISSING,
+                doc.name,
+                f"documented {what} `{doc.name}` is not in the deployment files",
+                documented=doc.name,
+                doc=doc.source,
+            )
         else:
             yield Conforming(CATEGORY, doc.name, doc.source, found.source)
 
@@ -66,10 +74,14 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     for queue in queues:
         if queue not in consumed:
             routed = sorted(t.name for t in ctx.actual_tasks if t.queue == queue)
-            why = (f" ({len(routed)} task{'s' if len(routed) != 1 else ''} routed there)"
-                   if routed else "")
+            why = (
+                f" ({len(routed)} task{'s' if len(routed) != 1 else ''} routed there)"
+                if routed
+                else ""
+            )
             yield drift(
-                QUEUE_UNCONSUMED, queue,
+                QUEUE_UNCONSUMED,
+                queue,
                 f"no deployed worker consumes queue `{queue}`{why}",
                 actual=", ".join(sorted(consumed)),
                 code=declared[queue].source if queue in declared else None,

@@ -14,21 +14,27 @@ from conformance.rules.registry import define, drift
 CATEGORY = "metrics"
 
 MISSING = define(
-    "metric.missing", CATEGORY, "error",
+    "metric.missing",
+    CATEGORY,
+    "error",
     "a documented metric is defined nowhere",
     why="Dashboards and alerts written from the docs query a series that never exists.",
     example="Docs: a `task_duration` histogram; no module defines it.",
     fix="Define the metric (and record it), or remove it from the docs.",
 )
 UNDOCUMENTED = define(
-    "metric.undocumented", CATEGORY, "info",
+    "metric.undocumented",
+    CATEGORY,
+    "info",
     "a defined metric the docs don't mention",
     why="Nobody builds a dashboard for a metric they don't know exists.",
     example="`celery_queue_length` is defined in `app.monitoring`; no page mentions it.",
     fix="Document the metric: name, type, labels.",
 )
 TYPE_MISMATCH = define(
-    "metric.type-mismatch", CATEGORY, "error",
+    "metric.type-mismatch",
+    CATEGORY,
+    "error",
     "counter/gauge/histogram/summary differ",
     why="Queries differ by type (`rate()` of a counter, `histogram_quantile` of buckets): "
     "the documented queries break.",
@@ -36,14 +42,18 @@ TYPE_MISMATCH = define(
     fix="Use the documented type, or correct the docs and the queries built on them.",
 )
 LABELS_MISMATCH = define(
-    "metric.labels-mismatch", CATEGORY, "error",
+    "metric.labels-mismatch",
+    CATEGORY,
+    "error",
     "label names differ",
     why="Queries and alerts filter and group by labels; a missing label returns nothing.",
     example="Docs: labels `task_name`, `exception`; code: `task`.",
     fix="Use the documented label names, or correct the docs.",
 )
 NOT_INTEGRATED = define(
-    "metric.not-integrated", CATEGORY, "warning",
+    "metric.not-integrated",
+    CATEGORY,
+    "warning",
     "a metric is defined but never recorded from task, signal or worker code",
     why="A metric that is defined but never incremented or observed exports a flat line: "
     "the monitoring looks wired in and isn't.",
@@ -69,52 +79,78 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
             documented[metric.name] = metric
         else:  # A table row and a constructor describe one metric: merge what each says.
             documented[metric.name] = Metric(
-                known.name, known.type or metric.type,
+                known.name,
+                known.type or metric.type,
                 known.labels if known.labels is not None else metric.labels,
-                known.documentation or metric.documentation, known.variable or metric.variable,
-                known.recorded_at, known.source or metric.source, known.origin)
+                known.documentation or metric.documentation,
+                known.variable or metric.variable,
+                known.recorded_at,
+                known.source or metric.source,
+                known.origin,
+            )
 
     for name, doc in documented.items():
         act = _find(ctx.actual.metrics, name, doc.type)
         if act is None:
             kind = f" {doc.type}" if doc.type else ""
-            yield drift(MISSING, name, f"documented{kind} metric `{name}` is defined nowhere",
-                        documented=name, doc=doc.source)
+            yield drift(
+                MISSING,
+                name,
+                f"documented{kind} metric `{name}` is defined nowhere",
+                documented=name,
+                doc=doc.source,
+            )
             continue
         ok = True
         if doc.type and act.type and doc.type != act.type:
             ok = False
-            yield drift(TYPE_MISMATCH, name,
-                        f"metric `{name}` is a {act.type}, the docs say {doc.type}",
-                        documented=doc.type, actual=act.type, doc=doc.source, code=act.source)
-        if doc.labels is not None and act.labels is not None and set(doc.labels) != set(
-                act.labels):
+            yield drift(
+                TYPE_MISMATCH,
+                name,
+                f"metric `{name}` is a {act.type}, the docs say {doc.type}",
+                documented=doc.type,
+                actual=act.type,
+                doc=doc.source,
+                code=act.source,
+            )
+        if doc.labels is not None and act.labels is not None and set(doc.labels) != set(act.labels):
             ok = False
             yield drift(
-                LABELS_MISMATCH, name,
+                LABELS_MISMATCH,
+                name,
                 f"metric `{name}` has labels {_labels(act.labels)}, the docs say "
                 f"{_labels(doc.labels)}",
-                documented=", ".join(doc.labels), actual=", ".join(act.labels),
-                doc=doc.source, code=act.source,
+                documented=", ".join(doc.labels),
+                actual=", ".join(act.labels),
+                doc=doc.source,
+                code=act.source,
             )
         if ok:
             yield Conforming(CATEGORY, name, doc.source, act.source)
 
     for act in ctx.actual.metrics:
-        doc_metric = next((d for n, d in documented.items()
-                           if same_metric_name(n, act.name, act.type)), None)
+        doc_metric = next(
+            (d for n, d in documented.items() if same_metric_name(n, act.name, act.type)), None
+        )
         if doc_metric is None:
-            yield drift(UNDOCUMENTED, act.name,
-                        f"metric `{act.name}` ({act.type or 'metric'}) is not documented",
-                        actual=act.name, code=act.source)
+            yield drift(
+                UNDOCUMENTED,
+                act.name,
+                f"metric `{act.name}` ({act.type or 'metric'}) is not documented",
+                actual=act.name,
+                code=act.source,
+            )
         if not act.recorded_at:
             where = f" in `{act.variable}`" if act.variable else ""
             yield drift(
-                NOT_INTEGRATED, act.name,
+                NOT_INTEGRATED,
+                act.name,
                 f"metric `{act.name}`{where} is defined but never recorded by task, signal "
                 "or worker code",
-                documented="recorded" if doc_metric else None, actual="never recorded",
-                doc=doc_metric.source if doc_metric else None, code=act.source,
+                documented="recorded" if doc_metric else None,
+                actual="never recorded",
+                doc=doc_metric.source if doc_metric else None,
+                code=act.source,
             )
 
 

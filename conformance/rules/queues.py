@@ -13,7 +13,9 @@ from conformance.rules.registry import define, drift
 CATEGORY = "queues"
 
 MISSING = define(
-    "queue.missing", CATEGORY, "error",
+    "queue.missing",
+    CATEGORY,
+    "error",
     "a documented queue is not declared",
     why="Workers started with `-Q` for the documented queue wait on a queue that nothing "
     "declares or sends to.",
@@ -21,14 +23,18 @@ MISSING = define(
     fix="Declare the queue in `task_queues`, or remove it from the docs.",
 )
 UNDOCUMENTED = define(
-    "queue.undocumented", CATEGORY, "warning",
+    "queue.undocumented",
+    CATEGORY,
+    "warning",
     "a declared queue is not documented",
     why="Operators size and monitor queues from the docs; an unknown queue is not watched.",
     example="`task_queues` declares `exports`; no page mentions it.",
     fix="Document the queue and what runs on it.",
 )
 ORPHANED = define(
-    "queue.orphaned", CATEGORY, "warning",
+    "queue.orphaned",
+    CATEGORY,
+    "warning",
     "a declared queue that no registered task is routed to",
     why="A queue nothing is sent to usually means a route points at a task that was "
     "renamed or removed, so the work it was meant for goes elsewhere.",
@@ -65,35 +71,52 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         if name in actual:
             yield Conforming(CATEGORY, name, doc.source, actual[name].source)
         else:
-            yield drift(MISSING, name, f"documented queue `{name}` is not declared",
-                        documented=name, doc=doc.source)
+            yield drift(
+                MISSING,
+                name,
+                f"documented queue `{name}` is not declared",
+                documented=name,
+                doc=doc.source,
+            )
     if not ctx.actual.queues:
         return  # Nothing declared explicitly: every queue is implied, none can be orphaned.
     used = {t.queue for t in ctx.actual_tasks if t.queue}
     dynamic = any(r.dynamic for r in ctx.actual.routes) or any(
-        t.queue is None for t in ctx.actual_tasks)
+        t.queue is None for t in ctx.actual_tasks
+    )
     for name, queue in actual.items():
         if name not in documented and not ctx.documented.is_empty():
-            yield drift(UNDOCUMENTED, name, f"declared queue `{name}` is not documented",
-                        actual=name, code=queue.source)
+            yield drift(
+                UNDOCUMENTED,
+                name,
+                f"declared queue `{name}` is not documented",
+                actual=name,
+                code=queue.source,
+            )
         if name in used or dynamic:
             continue
-        yield drift(ORPHANED, name, _orphan_message(ctx, name), actual=name,
-                    doc=documented[name].source if name in documented else None,
-                    code=queue.source)
+        yield drift(
+            ORPHANED,
+            name,
+            _orphan_message(ctx, name),
+            actual=name,
+            doc=documented[name].source if name in documented else None,
+            code=queue.source,
+        )
 
 
 def _orphan_message(ctx: Context, queue: str) -> str:
     dead = [r for r in ctx.actual.routes if r.queue == queue]
     if not dead:
         return f"queue `{queue}` is declared but no registered task is routed to it"
-    unknown = [r.task for r in dead
-               if not any(route_matches(r, name) for name in ctx.registered)]
+    unknown = [r.task for r in dead if not any(route_matches(r, name) for name in ctx.registered)]
     names = ", ".join(f"`{n}`" for n in unknown)
     if unknown and len(unknown) == len(dead):
-        return (f"queue `{queue}` is declared but no registered task is routed to it: "
-                f"its only route{'s' if len(dead) > 1 else ''} name{'' if len(dead) > 1 else 's'}"
-                f" {names}, which {'are' if len(unknown) > 1 else 'is'} not registered")
+        return (
+            f"queue `{queue}` is declared but no registered task is routed to it: "
+            f"its only route{'s' if len(dead) > 1 else ''} name{'' if len(dead) > 1 else 's'}"
+            f" {names}, which {'are' if len(unknown) > 1 else 'is'} not registered"
+        )
     return f"queue `{queue}` is declared but no registered task is routed to it"
 
 

@@ -12,7 +12,9 @@ from conformance.rules.registry import define, drift
 CATEGORY = "routes"
 
 MISMATCH = define(
-    "route.mismatch", CATEGORY, "error",
+    "route.mismatch",
+    CATEGORY,
+    "error",
     "the docs route a task to one queue, the app to another",
     why="Workers are started per queue: a task routed elsewhere runs on workers sized "
     "for other work, or on none.",
@@ -20,7 +22,9 @@ MISMATCH = define(
     fix="Fix `task_routes` (or the task's `queue=`), or correct the docs.",
 )
 UNKNOWN_TASK = define(
-    "route.unknown-task", CATEGORY, "error",
+    "route.unknown-task",
+    CATEGORY,
+    "error",
     "a route names a task that is not registered",
     why="A route to a task that does not exist routes nothing: the task it was written "
     "for was renamed or never written, and now runs on the default queue or not at all.",
@@ -28,7 +32,9 @@ UNKNOWN_TASK = define(
     fix="Point the route at the registered name, or delete it.",
 )
 UNKNOWN_QUEUE = define(
-    "route.unknown-queue", CATEGORY, "warning",
+    "route.unknown-queue",
+    CATEGORY,
+    "warning",
     "a task is routed to a queue that is not declared",
     why="Celery creates the queue on the fly, but no worker was deployed for it: the "
     "messages wait forever.",
@@ -48,11 +54,14 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
             yield Conforming(CATEGORY, subject, pair.documented.source, pair.actual.source)
         else:
             yield drift(
-                MISMATCH, subject,
+                MISMATCH,
+                subject,
                 f"the docs route `{subject}` to `{doc_queue}`, the app routes "
                 f"`{pair.actual.name}` to `{act_queue}`",
-                documented=doc_queue, actual=act_queue,
-                doc=pair.documented.source, code=pair.actual.source,
+                documented=doc_queue,
+                actual=act_queue,
+                doc=pair.documented.source,
+                code=pair.actual.source,
             )
 
     for route in ctx.actual.routes:
@@ -61,10 +70,11 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         if route.task not in ctx.registered:
             target = f" to `{route.queue}`" if route.queue else ""
             yield drift(
-                UNKNOWN_TASK, route.task,
-                f"a route sends `{route.task}`{target}, but no task `{route.task}` is "
-                "registered",
-                actual=route.task, code=route.source,
+                UNKNOWN_TASK,
+                route.task,
+                f"a route sends `{route.task}`{target}, but no task `{route.task}` is registered",
+                actual=route.task,
+                code=route.source,
             )
 
     if ctx.actual.queues:
@@ -72,7 +82,9 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         for task in ctx.actual_tasks:
             if task.queue and task.queue not in declared:
                 yield drift(
-                    UNKNOWN_QUEUE, task.name,
+                    UNKNOWN_QUEUE,
+                    task.name,
                     f"task `{task.name}` is routed to `{task.queue}`, which is not declared",
-                    actual=task.queue, code=task.source,
+                    actual=task.queue,
+                    code=task.source,
                 )

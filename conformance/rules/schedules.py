@@ -15,22 +15,27 @@ from conformance.schedules import render, same_times
 CATEGORY = "schedules"
 
 MISSING = define(
-    "schedule.missing", CATEGORY, "error",
+    "schedule.missing",
+    CATEGORY,
+    "error",
     "a documented beat entry does not exist",
-    why="Whatever the entry was meant to do periodically (clean-up, health checks) never "
-    "happens.",
+    why="Whatever the entry was meant to do periodically (clean-up, health checks) never happens.",
     example="Docs: `system-health-check` every 10 minutes; `beat_schedule` has no such entry.",
     fix="Add the entry to `beat_schedule`, or remove it from the docs.",
 )
 UNDOCUMENTED = define(
-    "schedule.undocumented", CATEGORY, "warning",
+    "schedule.undocumented",
+    CATEGORY,
+    "warning",
     "a beat entry is not documented",
     why="Periodic work that nobody documented surprises operators (load spikes, deletions).",
     example="`disk-usage-monitoring` runs hourly; no page mentions it.",
     fix="Document the entry: its task and when it runs.",
 )
 MISMATCH = define(
-    "schedule.mismatch", CATEGORY, "error",
+    "schedule.mismatch",
+    CATEGORY,
+    "error",
     "the entry runs at other times than documented (compared as times, not text)",
     why="Jobs that run daily instead of hourly let work pile up for a day; the reverse "
     "multiplies load.",
@@ -38,14 +43,18 @@ MISMATCH = define(
     fix="Change the schedule or the docs so both describe the same times.",
 )
 TASK_MISMATCH = define(
-    "schedule.task-mismatch", CATEGORY, "error",
+    "schedule.task-mismatch",
+    CATEGORY,
+    "error",
     "the entry runs another task than documented",
     why="The entry's name promises one job and beat runs another.",
     example="Docs: `nightly-report` runs `reports.build`; code runs `reports.send`.",
     fix="Point the entry at the documented task, or correct the docs.",
 )
 UNKNOWN_TASK = define(
-    "schedule.unknown-task", CATEGORY, "error",
+    "schedule.unknown-task",
+    CATEGORY,
+    "error",
     "a beat entry names a task that is not registered",
     why="Beat sends the message anyway; workers reject it as unregistered, every time.",
     example="`beat_schedule['purge']` runs `tasks.purge_old`; no such task is registered.",
@@ -59,28 +68,41 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         act = actual.get(doc.name)
         if act is None:
             when = f" ({render(doc.timing)})" if doc.timing else ""
-            yield drift(MISSING, doc.name,
-                        f"documented beat entry `{doc.name}`{when} does not exist",
-                        documented=render(doc.timing) if doc.timing else doc.name,
-                        doc=doc.source)
+            yield drift(
+                MISSING,
+                doc.name,
+                f"documented beat entry `{doc.name}`{when} does not exist",
+                documented=render(doc.timing) if doc.timing else doc.name,
+                doc=doc.source,
+            )
             continue
         ok = True
-        if doc.timing is not None and act.timing is not None and not same_times(
-                doc.timing, act.timing):
+        if (
+            doc.timing is not None
+            and act.timing is not None
+            and not same_times(doc.timing, act.timing)
+        ):
             ok = False
             yield drift(
-                MISMATCH, doc.name,
+                MISMATCH,
+                doc.name,
                 f"beat entry `{doc.name}` runs {render(act.timing)}, the docs say "
                 f"{render(doc.timing)}",
-                documented=render(doc.timing), actual=render(act.timing),
-                doc=doc.source, code=act.source,
+                documented=render(doc.timing),
+                actual=render(act.timing),
+                doc=doc.source,
+                code=act.source,
             )
         if doc.task and act.task and not _same_task(ctx, doc.task, act.task):
             ok = False
             yield drift(
-                TASK_MISMATCH, doc.name,
+                TASK_MISMATCH,
+                doc.name,
                 f"beat entry `{doc.name}` runs `{act.task}`, the docs say `{doc.task}`",
-                documented=doc.task, actual=act.task, doc=doc.source, code=act.source,
+                documented=doc.task,
+                actual=act.task,
+                doc=doc.source,
+                code=act.source,
             )
         if ok:
             yield Conforming(CATEGORY, doc.name, doc.source, act.source)
@@ -89,14 +111,21 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     for act in ctx.actual_schedules:
         if act.name not in documented:
             when = f" ({render(act.timing)})" if act.timing else ""
-            yield drift(UNDOCUMENTED, act.name,
-                        f"beat entry `{act.name}`{when} is not documented",
-                        actual=render(act.timing) if act.timing else act.name,
-                        code=act.source)
+            yield drift(
+                UNDOCUMENTED,
+                act.name,
+                f"beat entry `{act.name}`{when} is not documented",
+                actual=render(act.timing) if act.timing else act.name,
+                code=act.source,
+            )
         if act.task and act.task not in ctx.registered:
-            yield drift(UNKNOWN_TASK, act.name,
-                        f"beat entry `{act.name}` runs `{act.task}`, which is not registered",
-                        actual=act.task, code=act.source)
+            yield drift(
+                UNKNOWN_TASK,
+                act.name,
+                f"beat entry `{act.name}` runs `{act.task}`, which is not registered",
+                actual=act.task,
+                code=act.source,
+            )
 
 
 def _same_task(ctx: Context, documented: str, actual: str) -> bool:

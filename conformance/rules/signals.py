@@ -13,14 +13,18 @@ from conformance.rules.registry import define, drift
 CATEGORY = "signals"
 
 MISSING = define(
-    "signal.missing", CATEGORY, "error",
+    "signal.missing",
+    CATEGORY,
+    "error",
     "no handler is connected to a documented Celery signal",
     why="Whatever the docs say happens on that signal (metrics, alerts, clean-up) does not.",
     example="The docs connect `task_failure` to record failures; no receiver is connected.",
     fix="Connect the handler (and make sure its module is imported by the worker).",
 )
 UNDOCUMENTED = define(
-    "signal.undocumented", CATEGORY, "info",
+    "signal.undocumented",
+    CATEGORY,
+    "info",
     "a connected handler the docs don't mention",
     why="Signal handlers run inside every task: undocumented ones surprise whoever "
     "debugs the worker.",
@@ -28,7 +32,9 @@ UNDOCUMENTED = define(
     fix="Mention the handler and what it does.",
 )
 HANDLER_MISMATCH = define(
-    "signal.handler-mismatch", CATEGORY, "warning",
+    "signal.handler-mismatch",
+    CATEGORY,
+    "warning",
     "a handler exists but lacks what the docs say it does (e.g. records a metric)",
     why="Dashboards and alerts built from the docs stay empty.",
     example="Docs: the `task_postrun` handler observes `task_duration`; the real handler "
@@ -36,7 +42,9 @@ HANDLER_MISMATCH = define(
     fix="Record the metric (or call the task) in the handler, or correct the docs.",
 )
 SENDER_NEVER_FIRES = define(
-    "signal.sender-never-fires", CATEGORY, "error",
+    "signal.sender-never-fires",
+    CATEGORY,
+    "error",
     "a task signal is connected with a string `sender=`, so the handler never runs",
     why="`task_*` signals send the Task object as sender; `connect(sender='name')` "
     "compares it with a string and never matches.",
@@ -62,41 +70,56 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         first = doc_handlers[0]
         real = actual_by_signal.get(signal, [])
         if not real:
-            yield drift(MISSING, signal,
-                        f"the docs connect a handler to `{signal}`; none is connected",
-                        documented=first.handler or signal, doc=first.source)
+            yield drift(
+                MISSING,
+                signal,
+                f"the docs connect a handler to `{signal}`; none is connected",
+                documented=first.handler or signal,
+                doc=first.source,
+            )
             continue
         ok = True
         real_metrics = {m for h in real for m in h.metrics}
         real_tasks = {t for h in real for t in h.tasks}
         for doc in doc_handlers:
-            lacking = [m for m in doc.metrics
-                       if not any(same_metric_name(m, r) for r in real_metrics)]
+            lacking = [
+                m for m in doc.metrics if not any(same_metric_name(m, r) for r in real_metrics)
+            ]
             if lacking:
                 ok = False
                 names = ", ".join(f"`{m}`" for m in lacking)
-                does = (", ".join(f"`{m}`" for m in sorted(real_metrics))
-                        if real_metrics else "no metric")
+                does = (
+                    ", ".join(f"`{m}`" for m in sorted(real_metrics))
+                    if real_metrics
+                    else "no metric"
+                )
                 yield drift(
-                    HANDLER_MISMATCH, signal,
+                    HANDLER_MISMATCH,
+                    signal,
                     f"the docs' `{signal}` handler records {names}; the connected handler "
                     f"`{_handler_name(real[0])}` records {does}",
                     documented="records " + ", ".join(lacking),
                     actual="records " + (", ".join(sorted(real_metrics)) or "no metric"),
-                    doc=doc.source, code=real[0].source,
+                    doc=doc.source,
+                    code=real[0].source,
                 )
-            missing_tasks = [t for t in doc.tasks if not any(
-                t.rpartition(".")[2] == r.rpartition(".")[2] for r in real_tasks)]
+            missing_tasks = [
+                t
+                for t in doc.tasks
+                if not any(t.rpartition(".")[2] == r.rpartition(".")[2] for r in real_tasks)
+            ]
             if missing_tasks:
                 ok = False
                 yield drift(
-                    HANDLER_MISMATCH, signal,
+                    HANDLER_MISMATCH,
+                    signal,
                     f"the docs' `{signal}` handler calls "
                     + ", ".join(f"`{t}`" for t in missing_tasks)
                     + f"; `{_handler_name(real[0])}` does not",
                     documented="calls " + ", ".join(missing_tasks),
                     actual="calls " + (", ".join(sorted(real_tasks)) or "no task"),
-                    doc=doc.source, code=real[0].source,
+                    doc=doc.source,
+                    code=real[0].source,
                 )
         if ok:
             yield Conforming(CATEGORY, signal, first.source, real[0].source)
@@ -104,18 +127,23 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     for signal, handlers in actual_by_signal.items():
         for handler in handlers:
             if signal not in documented:
-                yield drift(UNDOCUMENTED, signal,
-                            f"`{_handler_name(handler)}` is connected to `{signal}`; the docs "
-                            "don't mention it",
-                            actual=_handler_name(handler), code=handler.source)
-            if (handler.sender and signal.startswith("task_")
-                    and signal not in _NAME_SENDERS):
                 yield drift(
-                    SENDER_NEVER_FIRES, f"{signal}:{_handler_name(handler)}",
+                    UNDOCUMENTED,
+                    signal,
+                    f"`{_handler_name(handler)}` is connected to `{signal}`; the docs "
+                    "don't mention it",
+                    actual=_handler_name(handler),
+                    code=handler.source,
+                )
+            if handler.sender and signal.startswith("task_") and signal not in _NAME_SENDERS:
+                yield drift(
+                    SENDER_NEVER_FIRES,
+                    f"{signal}:{_handler_name(handler)}",
                     f"`{_handler_name(handler)}` is connected to `{signal}` with "
                     f"sender='{handler.sender}': task signals send the task object, so it "
                     "never runs",
-                    actual=handler.sender, code=handler.source,
+                    actual=handler.sender,
+                    code=handler.source,
                 )
 
 

@@ -19,14 +19,18 @@ from conformance.rules.registry import define, drift
 CATEGORY = "symbols"
 
 MISSING = define(
-    "symbol.missing", CATEGORY, "error",
+    "symbol.missing",
+    CATEGORY,
+    "error",
     "a name imported or used in a doc code block does not exist in the codebase",
     why="Copying the snippet fails with ImportError or AttributeError.",
     example="Docs: `from app.core.cache import TaskCache`; `app.core.cache` has no such name.",
     fix="Update the snippet to the real name, or add what it documents.",
 )
 RENAMED = define(
-    "symbol.renamed", CATEGORY, "error",
+    "symbol.renamed",
+    CATEGORY,
+    "error",
     "it exists under a close name (`ProgressTracker` vs `progress_tracker`)",
     why="The snippet uses an old or mistyped name: readers copy a line that cannot work.",
     example="Docs: `from app.core.progress import ProgressTracker`; the module has "
@@ -34,7 +38,9 @@ RENAMED = define(
     fix="Use the real name in the docs (or rename the code, if the docs are right).",
 )
 SIGNATURE_MISMATCH = define(
-    "signature.mismatch", CATEGORY, "error",
+    "signature.mismatch",
+    CATEGORY,
+    "error",
     "a documented call uses a method or parameters the real callable lacks",
     why="The documented call raises AttributeError or TypeError.",
     example="Docs: `client.generate_model(url, on_progress=cb)`; `FalAIClient` has "
@@ -93,9 +99,12 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
                     yield finding
                 continue
             if use.kind == "import":
-                yield Conforming(CATEGORY, use.name, use.source,
-                                 index.by_name[use.name].source if use.name in index.by_name
-                                 else None)
+                yield Conforming(
+                    CATEGORY,
+                    use.name,
+                    use.source,
+                    index.by_name[use.name].source if use.name in index.by_name else None,
+                )
                 continue
         if use.kind == "call":
             finding = _check_call(index, use, broken)
@@ -104,8 +113,9 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
                 yield finding
 
 
-def _resolve(index: _Index, use: Symbol, worker_classes: set[str],
-             broken: set[str]) -> Finding | None:
+def _resolve(
+    index: _Index, use: Symbol, worker_classes: set[str], broken: set[str]
+) -> Finding | None:
     """A finding if the name (or its first missing part) does not exist."""
     if any(use.name == b or use.name.startswith(b + ".") for b in broken):
         return None  # Already reported through the name it hangs on.
@@ -125,14 +135,23 @@ def _resolve(index: _Index, use: Symbol, worker_classes: set[str],
     close = index.close_name(found.name, rest[0])
     if close is not None:
         return drift(
-            RENAMED, use.name,
+            RENAMED,
+            use.name,
             f"`{missing}` does not exist; `{found.name}` has `{close}`",
-            documented=missing, actual=f"{found.name}.{close}", doc=use.source,
+            documented=missing,
+            actual=f"{found.name}.{close}",
+            doc=use.source,
             code=index.by_name[f"{found.name}.{close}"].source,
         )
     what = "module" if found.kind == "module" else "class"
-    return drift(MISSING, use.name, f"`{missing}` does not exist (no `{rest[0]}` in {what} "
-                 f"`{found.name}`)", documented=missing, doc=use.source, code=found.source)
+    return drift(
+        MISSING,
+        use.name,
+        f"`{missing}` does not exist (no `{rest[0]}` in {what} `{found.name}`)",
+        documented=missing,
+        doc=use.source,
+        code=found.source,
+    )
 
 
 def _check_call(index: _Index, use: Symbol, broken: set[str]) -> Finding | None:
@@ -143,17 +162,25 @@ def _check_call(index: _Index, use: Symbol, broken: set[str]) -> Finding | None:
         owner, rest = index.longest_prefix(use.name)
         if owner is None or owner.kind != "class" or len(rest) != 1:
             return None
-        methods = sorted(c for c in index.children.get(owner.name, [])
-                         if not c.startswith("_")
-                         and index.by_name[f"{owner.name}.{c}"].kind == "method")
-        listed = ", ".join(f"`{m}({', '.join(index.by_name[f'{owner.name}.{m}'].params)})`"
-                           for m in methods) or "no public methods"
+        methods = sorted(
+            c
+            for c in index.children.get(owner.name, [])
+            if not c.startswith("_") and index.by_name[f"{owner.name}.{c}"].kind == "method"
+        )
+        listed = (
+            ", ".join(
+                f"`{m}({', '.join(index.by_name[f'{owner.name}.{m}'].params)})`" for m in methods
+            )
+            or "no public methods"
+        )
         return drift(
-            SIGNATURE_MISMATCH, use.name,
+            SIGNATURE_MISMATCH,
+            use.name,
             f"`{base_name(owner.name)}` has no method `{rest[0]}`; its methods: {listed}",
             documented=f"{base_name(owner.name)}.{rest[0]}",
             actual=", ".join(f"{base_name(owner.name)}.{m}" for m in methods) or None,
-            doc=use.source, code=owner.source,
+            doc=use.source,
+            code=owner.source,
         )
     if target.kind not in ("function", "method", "class"):
         return None
@@ -161,15 +188,19 @@ def _check_call(index: _Index, use: Symbol, broken: set[str]) -> Finding | None:
     if problem is None:
         return None
     return drift(
-        SIGNATURE_MISMATCH, use.name,
+        SIGNATURE_MISMATCH,
+        use.name,
         f"`{base_name(use.name)}({', '.join(target.params)})` {problem}",
-        documented=_call_text(use), actual=f"{base_name(target.name)}({', '.join(target.params)})",
-        doc=use.source, code=target.source,
+        documented=_call_text(use),
+        actual=f"{base_name(target.name)}({', '.join(target.params)})",
+        doc=use.source,
+        code=target.source,
     )
 
 
-def signature_problem(params: tuple[str, ...], positional: int | None,
-                      keywords: tuple[str, ...]) -> str | None:
+def signature_problem(
+    params: tuple[str, ...], positional: int | None, keywords: tuple[str, ...]
+) -> str | None:
     """Why a call with ``positional`` arguments and ``keywords`` cannot bind, or None."""
     star_args = any(p.startswith("*") and not p.startswith("**") and p != "*" for p in params)
     star_kwargs = any(p.startswith("**") for p in params)

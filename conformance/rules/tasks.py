@@ -14,7 +14,9 @@ from conformance.rules.registry import define, drift
 CATEGORY = "tasks"
 
 MISSING = define(
-    "task.missing", CATEGORY, "error",
+    "task.missing",
+    CATEGORY,
+    "error",
     "a documented task is not registered at all",
     why="Code that sends this task by name (`send_task`, a beat entry, another service) "
     "fails with NotRegistered, or the docs promise behaviour nobody implemented.",
@@ -22,7 +24,9 @@ MISSING = define(
     fix="Implement the task, or remove it from the docs if it was dropped on purpose.",
 )
 RENAMED = define(
-    "task.renamed", CATEGORY, "error",
+    "task.renamed",
+    CATEGORY,
+    "error",
     "a documented task matches a registered task under another base name",
     why="Callers written from the docs use a name the worker does not know; the task "
     "they mean exists under another name.",
@@ -31,7 +35,9 @@ RENAMED = define(
     fix="Rename one side so both say the same, or give the task an explicit `name=`.",
 )
 QUALIFIED_NAME = define(
-    "task.qualified-name", CATEGORY, "error",
+    "task.qualified-name",
+    CATEGORY,
+    "error",
     "same base name, but the documented registered name is wrong",
     why="Celery looks tasks up by their full registered name: `send_task('tasks.x')` "
     "does not find `app.workers.tasks.x`.",
@@ -39,7 +45,9 @@ QUALIFIED_NAME = define(
     fix="Write the registered name in the docs, or pin it in code with `name=`.",
 )
 OPTION_MISMATCH = define(
-    "task.option-mismatch", CATEGORY, "error",
+    "task.option-mismatch",
+    CATEGORY,
+    "error",
     "a documented option (time limits, retries, retry delay/backoff, rate limit, acks_late, "
     "queue) differs",
     why="Time limits and retry policies decide what happens under failure: operators "
@@ -48,7 +56,9 @@ OPTION_MISMATCH = define(
     fix="Change the task's option or correct the documented value.",
 )
 UNDOCUMENTED = define(
-    "task.undocumented", CATEGORY, "warning",
+    "task.undocumented",
+    CATEGORY,
+    "warning",
     "a registered task is not mentioned by the docs",
     why="An undocumented task is invisible to whoever operates the workers.",
     example="`app.workers.cleanup.monitor_disk_usage` is registered; no page mentions it.",
@@ -61,8 +71,11 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     for doc in matching.unmatched_documented:
         ambiguous = matching.ambiguous.get(doc.name)
         if ambiguous:
-            message = (f"documented task `{doc.name}` could be any of "
-                       + ", ".join(f"`{n}`" for n in ambiguous) + "; write the full name")
+            message = (
+                f"documented task `{doc.name}` could be any of "
+                + ", ".join(f"`{n}`" for n in ambiguous)
+                + "; write the full name"
+            )
         else:
             message = f"documented task `{doc.name}` is not registered"
         yield drift(MISSING, doc.name, message, documented=doc.name, doc=doc.source)
@@ -72,15 +85,23 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         if pair.how == "renamed":
             evidence = f" ({', '.join(pair.clues)})" if pair.clues else ""
             yield drift(
-                RENAMED, doc.name,
+                RENAMED,
+                doc.name,
                 f"documented task `{doc.name}` is registered as `{act.name}`{evidence}",
-                documented=doc.name, actual=act.name, doc=doc.source, code=act.source,
+                documented=doc.name,
+                actual=act.name,
+                doc=doc.source,
+                code=act.source,
             )
         elif pair.how == "base" and "." in doc.name:
             yield drift(
-                QUALIFIED_NAME, doc.name,
+                QUALIFIED_NAME,
+                doc.name,
                 f"documented task `{doc.name}` is registered as `{act.name}`",
-                documented=doc.name, actual=act.name, doc=doc.source, code=act.source,
+                documented=doc.name,
+                actual=act.name,
+                doc=doc.source,
+                code=act.source,
             )
         else:
             yield Conforming(CATEGORY, doc.name, doc.source, act.source)
@@ -90,9 +111,13 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     for act in matching.unmatched_actual:
         if act.name in mentioned or base_name(act.name) in mentioned:
             continue
-        yield drift(UNDOCUMENTED, act.name,
-                    f"registered task `{act.name}` is not documented",
-                    actual=act.name, code=act.source)
+        yield drift(
+            UNDOCUMENTED,
+            act.name,
+            f"registered task `{act.name}` is not documented",
+            actual=act.name,
+            code=act.source,
+        )
 
 
 def _option_findings(pair: TaskPair) -> Iterator[Finding]:
@@ -106,12 +131,14 @@ def _option_findings(pair: TaskPair) -> Iterator[Finding]:
         act_value = act.options[option]
         if not same_option_value(doc_value, act_value):
             yield drift(
-                OPTION_MISMATCH, subject,
+                OPTION_MISMATCH,
+                subject,
                 f"task `{subject}`: documented `{option}={render_value(doc_value)}`, "
                 f"the code has `{option}={render_value(act_value)}`",
                 documented=f"{option}={render_value(doc_value)}",
                 actual=f"{option}={render_value(act_value)}",
-                doc=doc.source, code=act.source,
+                doc=doc.source,
+                code=act.source,
             )
 
 

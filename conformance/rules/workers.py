@@ -13,7 +13,9 @@ from conformance.rules.registry import define, drift
 CATEGORY = "workers"
 
 CLASS_MISSING = define(
-    "worker.class-missing", CATEGORY, "error",
+    "worker.class-missing",
+    CATEGORY,
+    "error",
     "a documented worker configuration class does not exist",
     why="Whoever follows the docs imports a class that is not there; the set-up it "
     "describes (profiles, limits) is not applied anywhere.",
@@ -21,14 +23,18 @@ CLASS_MISSING = define(
     fix="Write the class, or document how workers are really configured.",
 )
 BOOTSTEP_MISSING = define(
-    "worker.bootstep-missing", CATEGORY, "error",
+    "worker.bootstep-missing",
+    CATEGORY,
+    "error",
     "a documented custom bootstep is not registered",
     why="The behaviour the step adds to every worker (metrics, health checks) is absent.",
     example="Docs: `app.steps['worker'].add(TaskMetricsStep)`; `app.steps` is empty.",
     fix="Register the step on the app, or remove it from the docs.",
 )
 PROFILE_MISSING = define(
-    "worker.profile-missing", CATEGORY, "warning",
+    "worker.profile-missing",
+    CATEGORY,
+    "warning",
     "a documented worker profile has no matching worker in deployment or code",
     why="Capacity was planned per profile: without the worker, its queues are served by "
     "another worker's concurrency, or by none.",
@@ -50,8 +56,9 @@ def _profile_match(profile: Worker | Service, ctx: Context) -> Service | Worker 
         if service.name == profile.name or (wanted and set(service.queues) == wanted):
             return service
     for worker in ctx.actual.workers:
-        if worker.kind == "profile" and (worker.name == profile.name or (
-                wanted and set(worker.queues) == wanted)):
+        if worker.kind == "profile" and (
+            worker.name == profile.name or (wanted and set(worker.queues) == wanted)
+        ):
             return worker
     return None
 
@@ -65,9 +72,13 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         seen.add(worker.name)
         found = classes.get(base_name(worker.name))
         if found is None:
-            yield drift(CLASS_MISSING, worker.name,
-                        f"documented worker class `{worker.name}` does not exist",
-                        documented=worker.name, doc=worker.source)
+            yield drift(
+                CLASS_MISSING,
+                worker.name,
+                f"documented worker class `{worker.name}` does not exist",
+                documented=worker.name,
+                doc=worker.source,
+            )
         else:
             yield Conforming(CATEGORY, worker.name, worker.source, None)
 
@@ -76,10 +87,13 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         real = registered.get(base_name(step.name))
         if real is None:
             where = "" if ctx.actual.bootsteps else "; the app registers no custom steps"
-            yield drift(BOOTSTEP_MISSING, step.name,
-                        f"documented bootstep `{step.name}` ({step.blueprint}) is not "
-                        f"registered{where}",
-                        documented=step.name, doc=step.source)
+            yield drift(
+                BOOTSTEP_MISSING,
+                step.name,
+                f"documented bootstep `{step.name}` ({step.blueprint}) is not registered{where}",
+                documented=step.name,
+                doc=step.source,
+            )
         else:
             yield Conforming(CATEGORY, step.name, step.source, real.source)
 
@@ -97,9 +111,11 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         if match is None:
             queues = ", ".join(f"`{q}`" for q in profile.queues) or "the default queue"
             yield drift(
-                PROFILE_MISSING, name,
+                PROFILE_MISSING,
+                name,
                 f"documented worker profile `{name}` ({queues}) matches no deployed worker",
-                documented=", ".join(profile.queues) or name, doc=profile.source,
+                documented=", ".join(profile.queues) or name,
+                doc=profile.source,
             )
         else:
             yield Conforming(CATEGORY, name, profile.source, match.source)
