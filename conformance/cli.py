@@ -23,10 +23,18 @@ FORMATS = ("text", "markdown", "json", "sarif", "github", "junit")
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="pyproject.toml (or TOML file) with [tool.conformance]")
-    parser.add_argument("--root", type=Path, metavar="DIR",
-                        help="project folder (default: the config file's folder)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="pyproject.toml (or TOML file) with [tool.conformance]",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="project folder (default: the config file's folder)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,17 +56,23 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", choices=FAIL_ON)
     check.add_argument("--baseline", metavar="FILE")
     check.add_argument("--write-baseline", type=Path, metavar="FILE")
-    check.add_argument("--diff-base", metavar="REV",
-                       help="only drift introduced since this git revision")
-    check.add_argument("--template", type=Path, metavar="FILE",
-                       help="Jinja2 template for --format markdown")
+    check.add_argument(
+        "--diff-base", metavar="REV", help="only drift introduced since this git revision"
+    )
+    check.add_argument(
+        "--template", type=Path, metavar="FILE", help="Jinja2 template for --format markdown"
+    )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     extract = sub.add_parser("extract", help="documented spec of some pages, as spec YAML")
     extract.add_argument("docs", nargs="+", type=Path, metavar="DOC.md")
     extract.add_argument("--output", "-o", type=Path, metavar="FILE")
-    extract.add_argument("--root", type=Path, metavar="DIR",
-                         help="paths in the spec are relative to this (default: .)")
+    extract.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="paths in the spec are relative to this (default: .)",
+    )
 
     intro = sub.add_parser("introspect", help="the implementation's spec, as spec YAML")
     _add_config_options(intro)
@@ -75,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="every rule, or one rule's page")
     rules.add_argument("rule", nargs="?", metavar="ID")
+    rules.add_argument(
+        "--write-pages",
+        type=Path,
+        metavar="DIR",
+        help="write one Markdown page per rule (and an index) into DIR",
+    )
     return parser
 
 
@@ -91,8 +111,16 @@ def _config(args: argparse.Namespace) -> Config:
         docs=tuple(args.docs) if getattr(args, "docs", None) else None,
         specs=tuple(args.spec) if getattr(args, "spec", None) else None,
         fail_on=getattr(args, "fail_on", None),
-        baseline=getattr(args, "baseline", None),
+        baseline=_cli_baseline(config, getattr(args, "baseline", None)),
     )
+
+
+def _cli_baseline(config: Config, given: str | None) -> str | None:
+    # A path typed on the command line is relative to the current folder; the config's
+    # `baseline` is relative to the config's folder (judge joins it to the root).
+    if given is None:
+        return None
+    return config.rel(Path(given).resolve())
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -118,8 +146,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     config = _config(args)
     if not config.app:
-        raise ConformanceError("no app configured: set `app` in [tool.conformance] or "
-                               "pass --app MODULE:ATTR", str(config.source or config.root))
+        raise ConformanceError(
+            "no app configured: set `app` in [tool.conformance] or pass --app MODULE:ATTR",
+            str(config.source or config.root),
+        )
     if args.template is not None and not args.template.is_file():
         raise ConformanceError("template not found", str(args.template))
     if args.diff_base:
@@ -128,8 +158,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         result = subtract_base(config, args.diff_base, run_check(config))
     else:
         result = run_check(config)
-    text = render(result, args.format, template=args.template,
-                  color=_use_color(args.color, args.output))
+    text = render(
+        result, args.format, template=args.template, color=_use_color(args.color, args.output)
+    )
     if args.write_baseline is not None:
         write_baseline(args.write_baseline, (*result.findings, *result.waived))
     _emit(text, args.output)
@@ -143,8 +174,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     root = (args.root or Path.cwd()).resolve()
     missing = [p for p in args.docs if not p.is_file()]
     if missing:
-        raise ConformanceErrors([ConformanceError("doc file not found", str(p))
-                                 for p in missing])
+        raise ConformanceErrors([ConformanceError("doc file not found", str(p)) for p in missing])
     extraction = extract_docs([p.resolve() for p in args.docs], root)
     for notice in extraction.notices:
         print(f"{notice.location}: note: {notice.message}", file=sys.stderr)
@@ -158,8 +188,9 @@ def cmd_introspect(args: argparse.Namespace) -> int:
 
     config = _config(args)
     if not config.app:
-        raise ConformanceError("no app configured: pass --app MODULE:ATTR",
-                               str(config.source or config.root))
+        raise ConformanceError(
+            "no app configured: pass --app MODULE:ATTR", str(config.source or config.root)
+        )
     result = introspect(config)
     for notice in (*result.notices, *result.extraction.notices):
         print(f"{notice.location or '-'}: note: {notice.message}", file=sys.stderr)
@@ -176,16 +207,28 @@ def cmd_diff(args: argparse.Namespace) -> int:
     expected = load_spec_file(args.expected, str(args.expected))
     actual = load_spec_file(args.actual, str(args.actual))
     findings, conforming = run_rules(expected, actual)
-    result = CheckResult(mode="spec", findings=findings, conforming=conforming,
-                         documented=expected, actual=actual, fail_on=args.fail_on)
+    result = CheckResult(
+        mode="spec",
+        findings=findings,
+        conforming=conforming,
+        documented=expected,
+        actual=actual,
+        fail_on=args.fail_on,
+    )
     _emit(render(result, args.format), args.output)
     return 1 if result.failed else 0
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
     from conformance.rules import RULES
-    from conformance.rules.pages import rule_page
+    from conformance.rules.pages import rule_page, write_rule_pages
 
+    if args.write_pages is not None:
+        if args.rule:
+            raise ConformanceError("--write-pages writes every rule's page; give no ID")
+        written = write_rule_pages(args.write_pages, RULES)
+        print(f"wrote {len(written)} pages to {args.write_pages}", file=sys.stderr)
+        return 0
     if args.rule:
         rule = RULES.get(args.rule)
         if rule is None:
@@ -198,8 +241,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return 0
     width = max(len(r) for r in RULES)
     for rule in sorted(RULES.values(), key=lambda r: r.id):
-        print(f"{rule.id:<{width}}  {rule.category:<9}  {rule.severity.value:<7}  "
-              f"{rule.summary}")
+        print(f"{rule.id:<{width}}  {rule.category:<9}  {rule.severity.value:<7}  {rule.summary}")
     return 0
 
 
@@ -229,8 +271,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # A bug of ours: one line, and the traceback only on request.
         if os.environ.get("CONFORMANCE_DEBUG"):
             traceback.print_exc()
-        print(f"conformance: internal error: {type(exc).__name__}: {exc} "
-              "(set CONFORMANCE_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"conformance: internal error: {type(exc).__name__}: {exc} "
+            "(set CONFORMANCE_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -20,8 +20,9 @@ from conformance.findings import CheckResult
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                              check=False, timeout=120)
+        return subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120
+        )
     except FileNotFoundError:
         raise ConformanceError("--diff-base needs git, which is not installed") from None
 
@@ -31,16 +32,16 @@ def subtract_base(config: Config, rev: str, current: CheckResult) -> CheckResult
     if top.returncode != 0:
         raise ConformanceError("--diff-base needs a git repository", str(config.root))
     toplevel = Path(top.stdout.strip())
-    if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-            config.root).returncode != 0:
+    if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], config.root).returncode != 0:
         raise ConformanceError(f"--diff-base: `{rev}` is not a git revision")
     tmp = Path(tempfile.mkdtemp(prefix="conformance-base-"))
     worktree = tmp / "base"
     try:
         added = _git(["worktree", "add", "--detach", "--quiet", str(worktree), rev], toplevel)
         if added.returncode != 0:
-            raise ConformanceError(f"--diff-base: cannot check out `{rev}`: "
-                                   f"{added.stderr.strip().splitlines()[-1:]}")
+            raise ConformanceError(
+                f"--diff-base: cannot check out `{rev}`: {added.stderr.strip().splitlines()[-1:]}"
+            )
         base_root = worktree / config.root.resolve().relative_to(toplevel.resolve())
         base = _run_at(config, base_root)
     finally:
@@ -61,9 +62,16 @@ def _run_at(config: Config, root: Path) -> CheckResult | None:
         return None  # The project did not exist at REV: everything is new.
     source = root / config.source.name if config.source else None
     base_config = load_config(source, cwd=root) if source and source.is_file() else Config(root)
-    base_config = replace(base_config, root=root, app=config.app, mode=config.mode,
-                          docs=config.docs, specs=config.specs, baseline="",
-                          rules=config.rules)
+    base_config = replace(
+        base_config,
+        root=root,
+        app=config.app,
+        mode=config.mode,
+        docs=config.docs,
+        specs=config.specs,
+        baseline="",
+        rules=config.rules,
+    )
     try:
         return run_check(base_config)
     except ConformanceError:

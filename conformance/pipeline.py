@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from conformance.baseline import load_baseline
+from conformance.baseline import fixed_entry_notice, load_baseline
 from conformance.config import Config
 from conformance.errors import ConformanceError
 from conformance.extract import extract_docs
@@ -24,7 +24,7 @@ def find_files(root: Path, patterns: Sequence[str], *, what: str, required: bool
     found: dict[Path, None] = {}
     for pattern in patterns:
         if not any(ch in pattern for ch in "*?["):
-            path = (root / pattern)
+            path = root / pattern
             if not path.is_file():
                 raise ConformanceError(f"{what} not found", pattern)
             found[path.resolve()] = None
@@ -46,17 +46,17 @@ def documented_spec(config: Config) -> Extraction:
     documented = extract_docs(doc_paths, config.root)
     spec_paths = find_files(config.root, config.specs, what="spec file", required=False)
     for path in spec_paths:
-        documented = documented.merge(
-            Extraction(load_spec_file(path, config.rel(path)))
-        )
+        documented = documented.merge(Extraction(load_spec_file(path, config.rel(path))))
     return documented
 
 
 def run_check(config: Config) -> CheckResult:
+    """The whole check on ``config``: docs and specs, the app, rules, waivers, baseline."""
     documented = documented_spec(config)
     actual = introspect(config)
-    return judge(config, documented, actual.extraction, mode=actual.mode,
-                 extra_notices=actual.notices)
+    return judge(
+        config, documented, actual.extraction, mode=actual.mode, extra_notices=actual.notices
+    )
 
 
 def judge(
@@ -70,14 +70,24 @@ def judge(
     findings, conforming = run_rules(documented.spec, actual.spec, config.rules)
     counted, waived, waiver_notices = apply_waivers(findings, documented.waivers)
     fixed: tuple[str, ...] = ()
+    baseline_notices: list[Notice] = []
     if config.baseline:
         known = load_baseline(config.root / config.baseline, config.baseline)
         in_baseline = [f for f in counted if f.fingerprint in known]
         counted = [f for f in counted if f.fingerprint not in known]
         waived = waived + in_baseline
+        # Matched against every finding, waived ones too: an entry is only fixed when
+        # its drift is really gone, so the baseline only ever shrinks.
         present = {f.fingerprint for f in findings}
         fixed = tuple(sorted(fp for fp in known if fp not in present))
-    notices = (*extra_notices, *documented.notices, *actual.notices, *waiver_notices)
+        baseline_notices = [fixed_entry_notice(known[fp], config.baseline) for fp in fixed]
+    notices = (
+        *extra_notices,
+        *documented.notices,
+        *actual.notices,
+        *waiver_notices,
+        *baseline_notices,
+    )
     return CheckResult(
         mode=mode,
         findings=tuple(counted),
@@ -116,9 +126,14 @@ def apply_waivers(
             used.add(hit)
             waived.append(finding)
     notices = [
-        Notice("unused-waiver",
-               f"waiver `ignore {' '.join(w.rules)}` matches no finding", w.path, w.line)
-        for i, w in enumerate(waivers) if i not in used
+        Notice(
+            "unused-waiver",
+            f"waiver `ignore {' '.join(w.rules)}` matches no finding",
+            w.path,
+            w.line,
+        )
+        for i, w in enumerate(waivers)
+        if i not in used
     ]
     return counted, waived, notices
 
@@ -129,4 +144,3 @@ def _doc_paths(spec: Spec) -> list[Location]:
 
 def _unique(notices: Sequence[Notice]) -> tuple[Notice, ...]:
     return tuple(dict.fromkeys(notices))
-

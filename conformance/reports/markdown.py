@@ -272,7 +272,8 @@ def _summary(result: CheckResult) -> str:
     if result.fixed:
         text += (
             f" {plural(len(result.fixed), 'baseline entry', 'baseline entries')}"
-            " no longer match anything and can be removed."
+            f" no longer {'matches' if len(result.fixed) == 1 else 'match'} anything"
+            " and can be removed (see below)."
         )
     return text
 

@@ -15,6 +15,7 @@ from conformance.reports._common import (
     sorted_findings,
     tool_version,
 )
+from conformance.rules.pages import rule_page
 from conformance.rules.registry import Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -66,10 +67,8 @@ def _descriptor(rule_id: str, rule: Rule | None) -> dict[str, Any]:
         "fullDescription": {"text": rule.why},
         "help": {
             "text": f"{rule.why}\n\nHow to fix: {rule.fix}",
-            "markdown": (
-                f"{rule.summary}\n\n**Why it matters**\n\n{rule.why}\n\n"
-                f"**Example**\n\n{rule.example}\n\n**How to fix**\n\n{rule.fix}"
-            ),
+            # The same page as `conformance rules ID` and docs/rules/<id>.md.
+            "markdown": rule_page(rule),
         },
         "defaultConfiguration": {"level": _LEVELS[rule.severity]},
         "properties": {"category": rule.category},
