@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -284,8 +284,38 @@ def _and(items: tuple[str, ...]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+# Rules whose findings about one subject read best as one bullet ("time_limit=3600,
+# max_retries=3"), rather than one bullet per option.
+_FOLDED_RULES = ("task.option-mismatch",)
+
+
+def _fold(findings: list[Finding]) -> list[Finding]:
+    out: list[Finding] = []
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        if finding.rule in _FOLDED_RULES:
+            key = (finding.rule, finding.subject)
+            if key not in groups:
+                groups[key] = []
+                out.append(finding)
+            groups[key].append(finding)
+        else:
+            out.append(finding)
+    folded = []
+    for finding in out:
+        group = groups.get((finding.rule, finding.subject))
+        if group and len(group) > 1:
+            finding = replace(
+                finding,
+                documented=", ".join(f.documented or "" for f in group),
+                actual=", ".join(f.actual or "" for f in group),
+            )
+        folded.append(finding)
+    return folded
+
+
 def _areas(result: CheckResult) -> tuple[Area, ...]:
-    findings = sorted_findings(result.findings)
+    findings = _fold(sorted_findings(result.findings))
     conforming = sorted_conforming(result.conforming)
     categories = sorted(
         {f.category for f in findings} | {c.category for c in conforming}, key=category_rank
