@@ -215,3 +215,14 @@ def test_a_broken_template_is_one_clear_error(tmp_path: Path, source: str, expec
 def test_a_missing_template_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConformanceError, match="template not found"):
         render_markdown(seed_result(), template=tmp_path / "nope.j2", rules={})
+
+
+def test_option_mismatches_of_one_task_read_as_one_bullet() -> None:
+    doc = Location("docs/t.md", 3)
+    findings = tuple(
+        finding("task.option-mismatch", "tasks.x", f"{k}={d}", f"{k}={a}", "m", doc=doc)
+        for k, d, a in (("time_limit", 60, 30), ("max_retries", 3, 1))
+    )
+    text = render_markdown(seed_result(findings=findings, conforming=()))
+    assert text.count("`tasks.x`:") == 2  # one documented bullet, one actual bullet
+    assert "time\\_limit=60, max\\_retries=3" in text or "max\\_retries=3, time\\_limit=60" in text
