@@ -63,7 +63,14 @@ def read_fence(
     scanner = scanner_for(lang, code)
     if scanner is None:
         return
-    found = scanner(code, path=out.path, line_offset=first_line - 1, origin=Origin.DOCS)
+    try:
+        found = scanner(code, path=out.path, line_offset=first_line - 1, origin=Origin.DOCS)
+    except (RecursionError, MemoryError):
+        # CPython's parser gives up on very deep nesting (``1+1+...`` 100,000 times) with
+        # these instead of SyntaxError; the page is still read, the block is not.
+        what = "python" if scanner is scan_source else lang
+        out.notice("syntax-error", f"{what} does not parse: nested too deeply", first_line)
+        return
     if scanner is scan_source and Topic.WORKERS in topics:
         found = _with_worker_classes(found)
     out.absorb(found)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -43,7 +46,23 @@ def extract_text(text: str, path: str) -> Extraction:
 def extract_into(text: str, path: str, out: Collector) -> None:
     """Add one page's items to ``out`` (pages share it so mentions fold across pages)."""
     out.path = path
-    _Walk(out).blocks(block_tree(PARSER.parse(text)))
+    with _no_cyclic_gc():
+        _Walk(out).blocks(block_tree(PARSER.parse(text)))
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Parsing a big page allocates millions of small, acyclic objects (tokens, nodes);
+    each allocation burst triggers a full-heap collection that finds nothing, which made
+    a 100,000-row table 2-3x slower and its time per MB grow with size. Reference
+    counting still frees everything; the collector is back on when the page is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(slots=True)

@@ -39,11 +39,14 @@ _QUEUE_NAME = re.compile(r"[A-Za-z0-9_.:-]+\Z")
 
 def sentences(text: str, line: int) -> Iterator[tuple[str, int]]:
     """A paragraph's sentences, each with the page line it starts on."""
+    # Lines are counted from the previous sentence on, not from the paragraph's start:
+    # a long one-line paragraph of many sentences would otherwise cost its length squared.
     start = 0
     for boundary in _SENTENCE_END.finditer(text):
-        yield text[start : boundary.start()], line + text.count("\n", 0, start)
+        yield text[start : boundary.start()], line
+        line += text.count("\n", start, boundary.end())
         start = boundary.end()
-    yield text[start:], line + text.count("\n", 0, start)
+    yield text[start:], line
 
 
 def read_paragraph(text: str, line: int, topics: frozenset[Topic], out: Collector) -> None:

@@ -16,6 +16,9 @@ from conformance.schedules import (
 )
 
 _CRONTAB_FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
+# CPython's parser answers very deep nesting (``-`` * 100000) with RecursionError or
+# MemoryError rather than SyntaxError: for a cell, all mean "not a literal call".
+_UNPARSABLE = (SyntaxError, ValueError, TypeError, RecursionError, MemoryError)
 
 
 def read_timing(text: str) -> Timing | None:
@@ -44,7 +47,7 @@ def _number(words: str) -> float | None:
 def _literal_call(words: str) -> Timing | None:
     try:
         node = ast.parse(words, mode="eval").body
-    except SyntaxError:
+    except _UNPARSABLE:
         return None
     if not isinstance(node, ast.Call):
         return None
@@ -53,7 +56,7 @@ def _literal_call(words: str) -> Timing | None:
     try:
         args = [ast.literal_eval(a) for a in node.args]
         kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
-    except ValueError:
+    except _UNPARSABLE:
         return None
     try:
         if name == "crontab" and len(args) <= len(_CRONTAB_FIELDS):

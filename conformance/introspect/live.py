@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import selectors
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +45,34 @@ from conformance.schedules import timing_from_json
 PROBE_PATH = Path(__file__).with_name("probe.py")
 PROBE_EXIT_FAILED = 3
 MAX_OUTPUT = 32 * 1024 * 1024
+"""Default cap on the probe's JSON answer, in bytes; an app this large is unusual."""
+MAX_OUTPUT_VARIABLE = "CONFORMANCE_PROBE_MAX_OUTPUT"
+EXTRA_ENV_VARIABLE = "CONFORMANCE_PROBE_ENV"
+STDERR_KEEP = 64 * 1024
+"""Only the end of the child's stderr is kept: it is read for the last line."""
+PASSED_VARIABLES = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TMPDIR",
+        "TEMP",
+        "TMP",
+        "VIRTUAL_ENV",
+        "CONDA_PREFIX",
+        "SYSTEMROOT",
+        "DJANGO_SETTINGS_MODULE",
+    }
+)
+"""Environment variables the probe child inherits by name (see :func:`child_environment`)."""
+PASSED_PREFIXES = ("LC_", "CELERY_")
+_CAP_SLACK = 4096  # the error document that replaces an over-long answer
+_CAP_HINT = f" (set {MAX_OUTPUT_VARIABLE} to raise the cap)"
+_CHUNK = 65536
 
 _METRIC_TYPES: dict[str, MetricType] = {
     "counter": "counter",
@@ -99,7 +129,7 @@ def run_probe(config: Config) -> dict[str, Any]:
         "app": app,
         "search_paths": search_dirs,
         "monitoring": list(config.monitoring),
-        "max_output": MAX_OUTPUT,
+        "max_output": output_cap(),
     }
     stdout, stderr, status = _run_child(config, json.dumps(request).encode())
     if status < 0:
@@ -123,11 +153,7 @@ def run_probe(config: Config) -> dict[str, Any]:
 
 def _run_child(config: Config, request: bytes) -> tuple[bytes, bytes, int]:
     python = _interpreter(config)
-    env = dict(os.environ)
-    search_dirs = [str(d) for d in config.search_dirs]
-    inherited = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env["PYTHONPATH"] = os.pathsep.join([*search_dirs, *inherited])
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # never write __pycache__ into the project
+    env = child_environment(config, os.environ)
     try:
         # A session of its own: on timeout the whole group (the app's helpers too) goes.
         child = subprocess.Popen(
@@ -146,14 +172,106 @@ def _run_child(config: Config, request: bytes) -> tuple[bytes, bytes, int]:
     except OSError as exc:
         raise ConformanceError(f"cannot run the live probe with {python}: {exc}") from None
     try:
-        stdout, stderr = child.communicate(request, timeout=config.timeout)
+        stdout, stderr = _exchange(child, request, config.timeout, output_cap() + _CAP_SLACK)
     except subprocess.TimeoutExpired:
         _kill_group(child)
-        child.communicate()
+        child.wait()
         raise ConformanceError(
             f"{config.app}: did not finish importing within {config.timeout:g} s"
         ) from None
+    except _OutputOverflow:
+        _kill_group(child)
+        child.wait()
+        raise ConformanceError(
+            f"{config.app}: probe output exceeds {output_cap()} bytes{_CAP_HINT}"
+        ) from None
+    finally:
+        for pipe in (child.stdin, child.stdout, child.stderr):
+            if pipe is not None:
+                pipe.close()
     return stdout, stderr, child.returncode
+
+
+class _OutputOverflow(Exception):
+    """The child wrote more to its result channel than the cap allows."""
+
+
+def _exchange(
+    child: subprocess.Popen[bytes], request: bytes, timeout: float, cap: int
+) -> tuple[bytes, bytes]:
+    """``communicate`` with limits: at most ``cap`` bytes of stdout are kept (more is an
+    overflow), only the last :data:`STDERR_KEEP` bytes of stderr (an app may log without
+    end), and everything within ``timeout`` seconds."""
+    assert child.stdin and child.stdout and child.stderr
+    deadline = time.monotonic() + timeout
+    out = bytearray()
+    err = bytearray()
+    with selectors.DefaultSelector() as selector:
+        if request:
+            selector.register(child.stdin, selectors.EVENT_WRITE)
+        else:
+            child.stdin.close()
+        selector.register(child.stdout, selectors.EVENT_READ, out)
+        selector.register(child.stderr, selectors.EVENT_READ, err)
+        sent = 0
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(child.args, timeout)
+            for key, _events in selector.select(left):
+                if key.fileobj is child.stdin:
+                    try:
+                        sent += os.write(key.fd, request[sent : sent + _CHUNK])
+                    except BrokenPipeError:
+                        sent = len(request)
+                    if sent >= len(request):
+                        selector.unregister(child.stdin)
+                        child.stdin.close()
+                    continue
+                chunk = os.read(key.fd, _CHUNK)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    continue
+                buffer: bytearray = key.data
+                buffer += chunk
+                if buffer is out and len(out) > cap:
+                    raise _OutputOverflow
+                if buffer is err and len(err) > 2 * STDERR_KEEP:
+                    del err[:-STDERR_KEEP]
+    left = max(deadline - time.monotonic(), 0.01)
+    child.wait(left)  # pipes closed but the process may linger: same deadline
+    return bytes(out), bytes(err[-STDERR_KEEP:])
+
+
+def output_cap() -> int:
+    """The most bytes the probe may send back: :data:`MAX_OUTPUT`, or
+    ``$CONFORMANCE_PROBE_MAX_OUTPUT`` when that is a positive integer."""
+    raw = os.environ.get(MAX_OUTPUT_VARIABLE, "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    return MAX_OUTPUT
+
+
+def child_environment(config: Config, parent: Mapping[str, str]) -> dict[str, str]:
+    """The probe child's whole environment, built rather than inherited.
+
+    Passed: the basics a Python process and the app need to start
+    (:data:`PASSED_VARIABLES`), Celery's and Django's own variables
+    (:data:`PASSED_PREFIXES`), and the names listed in ``$CONFORMANCE_PROBE_ENV``.
+    Set: ``PYTHONPATH`` = the search paths only, ``PYTHONDONTWRITEBYTECODE=1`` (no
+    ``__pycache__`` in the project), ``PYTHONIOENCODING=utf-8``. Everything else (CI
+    tokens, cloud credentials, our own settings) stays out of reach of the app's code.
+    """
+    extra = set(parent.get(EXTRA_ENV_VARIABLE, "").replace(",", " ").split())
+    env = {
+        name: value
+        for name, value in parent.items()
+        if name in PASSED_VARIABLES or name.startswith(PASSED_PREFIXES) or name in extra
+    }
+    env["PYTHONPATH"] = os.pathsep.join(str(d) for d in config.search_dirs)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
 
 
 def _kill_group(child: subprocess.Popen[bytes]) -> None:
@@ -197,6 +315,8 @@ def _error_line(app: str, error: Mapping[str, Any], config: Config) -> str:
         return f"{app}: celery does not import with {python}: {kind}: {message}"
     if stage == "input":
         return f"{app}: the probe rejected its request: {kind}: {message}"
+    if stage == "output" and kind == "OutputTooLarge":
+        return f"{app}: {message}{_CAP_HINT}"
     return f"{app}: {message}{at}"
 
 
