@@ -18,8 +18,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", "conformance", "tests", "noxfile.py",
-                "benchmarks")
+    session.run("ruff", "format", "--check", "conformance", "tests", "noxfile.py", "benchmarks")
 
 
 @nox.session

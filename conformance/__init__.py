@@ -9,10 +9,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from conformance.config import Config, load_config  # noqa: E402
-from conformance.errors import ConformanceError  # noqa: E402
-from conformance.findings import CheckResult, Conforming, Finding, Severity  # noqa: E402
-from conformance.model import Extraction, Location, Notice, Origin, Spec  # noqa: E402
+from conformance.config import Config, load_config
+from conformance.errors import ConformanceError
+from conformance.findings import CheckResult, Conforming, Finding, Severity
+from conformance.model import Extraction, Location, Notice, Origin, Spec
 
 
 def __getattr__(name: str) -> object:

@@ -22,7 +22,11 @@ RULE_LEVELS: tuple[str, ...] = ("error", "warning", "info", "off")
 
 @dataclass(frozen=True)
 class Config:
-    """The resolved configuration. Paths are absolute; ``root`` is the config's folder."""
+    """The resolved configuration. Paths are absolute; ``root`` is the config's folder.
+
+    ``app`` is the (first) Celery app; ``apps`` every app when the configuration names
+    several (``app = ["a.celery:app", "b.celery:app"]``), see :attr:`app_list`.
+    """
 
     root: Path
     app: str | None = None
@@ -38,10 +42,30 @@ class Config:
     timeout: float = 30.0
     rules: Mapping[str, RuleLevel] = field(default_factory=dict)
     source: Path | None = None
+    apps: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # ``app`` and ``apps`` always agree: ``app`` is the first of ``apps``; an ``app``
+        # that is not in ``apps`` (``replace(config, app=...)``) replaces the list.
+        if self.app is None and self.apps:
+            object.__setattr__(self, "app", self.apps[0])
+        elif self.app and self.app not in self.apps:
+            object.__setattr__(self, "apps", (self.app,))
+        elif not self.app:
+            object.__setattr__(self, "app", None)
+            object.__setattr__(self, "apps", ())
+
+    @property
+    def app_list(self) -> tuple[str, ...]:
+        """Every configured Celery app, in the configured order."""
+        return self.apps
 
     def with_overrides(self, **overrides: Any) -> Config:
-        """A copy with the CLI's options applied (``None`` means: not given)."""
+        """A copy with the CLI's options applied (``None`` means: not given). An ``app``
+        given here replaces the whole list of apps."""
         given = {k: v for k, v in overrides.items() if v is not None}
+        if "app" in given and "apps" not in given:
+            given["apps"] = (given["app"],) if given["app"] else ()
         return replace(self, **given)
 
     def rel(self, path: Path | str) -> str:
@@ -58,8 +82,8 @@ class Config:
 
 
 _LIST_KEYS = ("docs", "specs", "search_paths", "monitoring", "deploy")
-_STR_KEYS = ("app", "python", "baseline")
-KNOWN_KEYS = (*_LIST_KEYS, *_STR_KEYS, "mode", "fail_on", "timeout", "rules")
+_STR_KEYS = ("python", "baseline")
+KNOWN_KEYS = (*_LIST_KEYS, "app", *_STR_KEYS, "mode", "fail_on", "timeout", "rules")
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -115,10 +139,12 @@ def config_from_mapping(
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConformanceError(f"`{key}` must be a list of strings", where)
             values[key] = tuple(value)
+        elif key == "app":
+            values["apps"] = _check_apps(value, where)
         elif key in _STR_KEYS:
             if not isinstance(value, str):
                 raise ConformanceError(f"`{key}` must be a string", where)
-            values[key] = value or (None if key == "app" else "")
+            values[key] = value
         elif key == "mode":
             values[key] = check_choice("mode", value, MODES, where)
         elif key == "fail_on":
@@ -129,9 +155,19 @@ def config_from_mapping(
             values[key] = float(value)
         elif key == "rules":
             values[key] = _check_rules(value, where)
-    if "app" in values and values["app"] is not None:
-        check_app_spec(values["app"], where)
     return Config(root=root.resolve(), source=source, **values)
+
+
+def _check_apps(value: Any, where: str) -> tuple[str, ...]:
+    """``app``: one ``MODULE:ATTRIBUTE`` string or a list of them (several Celery apps
+    in one repository; the implementation is the union of their specs)."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        raise ConformanceError("`app` must be a string or a list of strings", where)
+    apps = tuple(dict.fromkeys(v for v in items if v))
+    for app in apps:
+        check_app_spec(app, where)
+    return apps
 
 
 def check_choice(key: str, value: Any, choices: tuple[str, ...], where: str) -> str:
@@ -147,8 +183,10 @@ def check_choice(key: str, value: Any, choices: tuple[str, ...], where: str) -> 
 def check_app_spec(app: str, where: str = "configuration") -> str:
     """``MODULE:ATTRIBUTE`` or a bare ``MODULE`` (resolved like ``celery -A``)."""
     module, _, attr = app.partition(":")
-    if not module or not all(part.isidentifier() for part in module.split(".")) or (
-        attr and not all(part.isidentifier() for part in attr.split("."))
+    if (
+        not module
+        or not all(part.isidentifier() for part in module.split("."))
+        or (attr and not all(part.isidentifier() for part in attr.split(".")))
     ):
         raise ConformanceError(f"`app` must look like MODULE:ATTRIBUTE, not {app!r}", where)
     return app

@@ -1,14 +1,17 @@
 """``--diff-base REV``: report only drift introduced since a git revision.
 
-The check runs again on a temporary worktree of REV (same configuration, same mode);
-findings whose fingerprint was already there are dropped. Fingerprints ignore line
+The check runs again on a copy of the project as it was at REV (``git archive``, which
+only reads the repository: a read-only checkout works), with the same configuration and
+mode; findings whose fingerprint was already there are dropped. Fingerprints ignore line
 numbers, so moved lines do not count as new drift.
 """
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
+import tarfile
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -34,18 +37,12 @@ def subtract_base(config: Config, rev: str, current: CheckResult) -> CheckResult
     toplevel = Path(top.stdout.strip())
     if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], config.root).returncode != 0:
         raise ConformanceError(f"--diff-base: `{rev}` is not a git revision")
+    relative = config.root.resolve().relative_to(toplevel.resolve()).as_posix()
     tmp = Path(tempfile.mkdtemp(prefix="conformance-base-"))
-    worktree = tmp / "base"
     try:
-        added = _git(["worktree", "add", "--detach", "--quiet", str(worktree), rev], toplevel)
-        if added.returncode != 0:
-            raise ConformanceError(
-                f"--diff-base: cannot check out `{rev}`: {added.stderr.strip().splitlines()[-1:]}"
-            )
-        base_root = worktree / config.root.resolve().relative_to(toplevel.resolve())
-        base = _run_at(config, base_root)
+        _export(toplevel, rev, relative, tmp)
+        base = _run_at(config, tmp / relative)
     finally:
-        _git(["worktree", "remove", "--force", str(worktree)], toplevel)
         shutil.rmtree(tmp, ignore_errors=True)
     if base is None:
         return current
@@ -53,6 +50,27 @@ def subtract_base(config: Config, rev: str, current: CheckResult) -> CheckResult
     new = tuple(f for f in current.findings if f.fingerprint not in known)
     old = tuple(f for f in current.findings if f.fingerprint in known)
     return replace(current, findings=new, waived=current.waived + old)
+
+
+def _export(toplevel: Path, rev: str, relative: str, into: Path) -> None:
+    """The project folder as it was at ``rev``, written under ``into``."""
+    try:
+        archived = subprocess.run(
+            ["git", "archive", "--format=tar", rev, "--", relative],
+            cwd=toplevel,
+            capture_output=True,
+            check=False,
+            timeout=300,
+        )
+    except FileNotFoundError:
+        raise ConformanceError("--diff-base needs git, which is not installed") from None
+    if archived.returncode != 0:
+        if b"did not match any files" in archived.stderr:
+            return  # The project folder did not exist at REV: everything is new.
+        last = archived.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        raise ConformanceError(f"--diff-base: cannot read `{rev}`: {' '.join(last)}")
+    with tarfile.open(fileobj=io.BytesIO(archived.stdout)) as tar:
+        tar.extractall(into, filter="data")
 
 
 def _run_at(config: Config, root: Path) -> CheckResult | None:
@@ -66,6 +84,7 @@ def _run_at(config: Config, root: Path) -> CheckResult | None:
         base_config,
         root=root,
         app=config.app,
+        apps=config.apps,
         mode=config.mode,
         docs=config.docs,
         specs=config.specs,

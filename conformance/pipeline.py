@@ -96,7 +96,7 @@ def judge(
         documented=documented.spec,
         actual=actual.spec,
         fail_on=config.fail_on,
-        app=config.app,
+        app=", ".join(config.app_list) or None,
         docs=tuple(sorted({loc.path for loc in _doc_paths(documented.spec)})),
         waived=tuple(waived),
         fixed=fixed,

@@ -103,6 +103,8 @@ _LineLoader.add_constructor(
 def load_spec_text(text: str, path: str, *, default_origin: Origin = Origin.SPEC) -> Spec:
     try:
         data = yaml.load(text, Loader=_LineLoader)
+    except (RecursionError, MemoryError):
+        raise ConformanceError("not valid YAML: nested too deeply", path, None) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

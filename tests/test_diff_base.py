@@ -114,3 +114,38 @@ def test_outside_a_git_repository_is_exit_2(
     shutil.copytree(PROJECT, root)
     status, _, err = check(root, capsys, "--diff-base", "HEAD")
     assert status == 2 and "--diff-base needs a git repository" in err
+
+
+def _git_state(repo: Path) -> dict[str, bytes]:
+    """Every file under .git that a read-only run must leave alone (index aside)."""
+    return {
+        str(p.relative_to(repo)): p.read_bytes()
+        for p in sorted((repo / ".git").rglob("*"))
+        if p.is_file() and p.name != "index"
+    }
+
+
+def test_the_base_is_read_without_writing_into_the_repository(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = history.parents[1]
+    before = _git_state(repo)
+    status, out, _ = check(history, capsys, "--format", "json", "--diff-base", "HEAD~1")
+    assert (status, subjects(out)) == (1, ["proj.send_mail"])
+    assert _git_state(repo) == before  # no worktree, no lock, no ref was written
+
+
+def test_a_project_folder_new_since_the_base_makes_all_drift_new(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "README").write_text("first\n", encoding="utf-8")
+    commit_all(repo, "before the project")
+    root = repo / "proj"
+    shutil.copytree(PROJECT, root)
+    edit_doc(root, "| `mail` | 5 |", "| `mail` | 1 |")
+    commit_all(repo, "project with drift")
+    status, out, _ = check(root, capsys, "--format", "json", "--diff-base", "HEAD~1")
+    assert (status, subjects(out)) == (1, ["proj.send_mail"])

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from reports_sample import seed_result
 
 from conformance.errors import ConformanceError
 from conformance.findings import CheckResult
@@ -20,6 +19,8 @@ from conformance.reports import (
     render_sarif,
     render_text,
 )
+
+from reports_sample import seed_result
 
 RENDERERS: dict[str, Callable[[CheckResult], str]] = {
     "text": render_text,

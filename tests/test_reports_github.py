@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from reports_sample import DOC, finding, seed_result
 
 from conformance.findings import Severity
 from conformance.model import Location, Notice
 from conformance.reports.github import render_github
+
+from reports_sample import DOC, finding, seed_result
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ import random
 from typing import Any
 
 import pytest
-from reports_sample import DOC, assert_snapshot, finding, seed_result
 
 from conformance.findings import sort_key
 from conformance.model import Location
 from conformance.reports.json_report import render_json
+
+from reports_sample import DOC, assert_snapshot, finding, seed_result
 
 # The contract's shape: key → type (in order); nested dicts are shapes themselves.
 LOCATION = {"path": str, "line": int}

@@ -6,11 +6,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import junitparser
-from reports_sample import DOC, finding, seed_result
 
 from conformance.findings import Severity
 from conformance.model import Location
 from conformance.reports.junit import render_junit
+
+from reports_sample import DOC, finding, seed_result
 
 
 def parsed(**changes: object) -> ET.Element:

@@ -10,6 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+
+from conformance.errors import ConformanceError
+from conformance.findings import Conforming
+from conformance.model import Location, Notice
+from conformance.reports.markdown import render_markdown, report_title
+from conformance.reports.markdown_escape import code_span, escape_markdown, markdown_message
+
 from reports_sample import (
     DOC,
     SAMPLE_RULES,
@@ -18,12 +25,6 @@ from reports_sample import (
     finding,
     seed_result,
 )
-
-from conformance.errors import ConformanceError
-from conformance.findings import Conforming
-from conformance.model import Location, Notice
-from conformance.reports.markdown import render_markdown, report_title
-from conformance.reports.markdown_escape import code_span, escape_markdown, markdown_message
 
 MD = MarkdownIt("commonmark").enable("table")
 

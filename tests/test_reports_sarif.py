@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from reports_sample import DOC, SAMPLE_RULES, finding, seed_result
 
 from conformance.findings import sort_key
 from conformance.model import Location
 from conformance.reports.sarif import render_sarif
+
+from reports_sample import DOC, SAMPLE_RULES, finding, seed_result
 
 LEVELS = {"error", "warning", "note"}
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from reports_sample import DOC, assert_snapshot, finding, seed_result
 
 from conformance.findings import Conforming, Severity
 from conformance.model import Location
 from conformance.reports.text import render_text
+
+from reports_sample import DOC, assert_snapshot, finding, seed_result
 
 
 def test_the_seed_situation_renders_as_the_snapshot() -> None:

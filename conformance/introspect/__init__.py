@@ -9,28 +9,29 @@ the same naming and routing logic (:mod:`conformance.celery_naming`).
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from conformance.celery_naming import TASK_OPTIONS, effective_option, resolve_queue
 from conformance.config import Config
 from conformance.errors import ConformanceError
 from conformance.introspect.deploy import read_deploy_files
 from conformance.introspect.live import probe_app
 from conformance.introspect.source_scan import SourceScan, scan_package_sources
+from conformance.introspect.static import (
+    missing_packages,
+    static_extraction,
+    unique_items,
+    unique_spec,
+)
 from conformance.model import (
     Extraction,
     Location,
     Metric,
     Notice,
     Origin,
-    Queue,
-    Route,
-    Schedule,
-    Setting,
     SignalHandler,
     Spec,
-    Task,
 )
 
 
@@ -51,16 +52,38 @@ def app_package(app: str) -> str:
 
 
 def introspect(config: Config) -> Introspection:
-    if not config.app:
+    """The implementation's spec in the configured mode. ``auto`` probes the app live
+    and falls back to static analysis (with a ``static-fallback`` notice) when it does
+    not import; several configured apps give the union of their specs."""
+    if not config.app_list:
         raise ConformanceError("no Celery app configured")
-    source = scan_package_sources(
-        config.root, config.search_dirs, app_package(config.app), origin=Origin.STATIC
-    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The probe child imports the app while this process reads the source.
+        probing = None if config.mode == "static" else pool.submit(_probe_all, config)
+        source = _scan(config)
+        return _introspection(config, source, probing)
+
+
+def _scan(config: Config) -> SourceScan:
+    packages = [app_package(app) for app in config.app_list]
+    source = scan_package_sources(config.root, config.search_dirs, packages, origin=Origin.STATIC)
+    extra = missing_packages(config, source)
+    if extra:
+        # Task modules in other top-level packages (Django apps, ``include=``).
+        source = scan_package_sources(
+            config.root, config.search_dirs, [*packages, *extra], origin=Origin.STATIC
+        )
+    return source
+
+
+def _introspection(
+    config: Config, source: SourceScan, probing: Future[Extraction] | None
+) -> Introspection:
     deploy = read_deploy_files(config.deploy, config.root) if config.deploy else Extraction(Spec())
-    if config.mode == "static":
-        return Introspection(_static(config, source).merge(deploy), "static")
+    if probing is None:
+        return Introspection(static_extraction(config, source).merge(deploy), "static")
     try:
-        live = probe_app(config)
+        live = probing.result()
     except ConformanceError as error:
         if config.mode == "live":
             raise
@@ -70,14 +93,25 @@ def introspect(config: Config) -> Introspection:
             str(config.source.name) if config.source else None,
             None,
         )
-        return Introspection(_static(config, source).merge(deploy), "static", (notice,))
-    return Introspection(_combine_live(live.extraction, source).merge(deploy), "live")
+        return Introspection(static_extraction(config, source).merge(deploy), "static", (notice,))
+    return Introspection(_combine_live(live, source).merge(deploy), "live")
+
+
+def _probe_all(config: Config) -> Extraction:
+    """Each configured app probed in its own child; the union of what they report."""
+    combined = Extraction(Spec())
+    for app in config.app_list:
+        combined = combined.merge(probe_app(replace(config, app=app, apps=(app,))).extraction)
+    if len(config.app_list) == 1:
+        return combined
+    return Extraction(unique_spec(combined.spec), unique_items(combined.notices))
 
 
 # --- live: Celery's answers, placed in the source ------------------------------------------
 
 
 def _combine_live(live: Extraction, source: SourceScan) -> Extraction:
+    """Live items placed at their source lines, with what only the source tells."""
     spec, code = live.spec, source.extraction.spec
 
     def locate(name: str, fallback: Location | None = None) -> Location | None:
@@ -145,37 +179,6 @@ def _metrics_with_uses(live: tuple[Metric, ...], scanned: tuple[Metric, ...]) ->
             )
     out.extend(by_name.values())
     return tuple(out)
-
-
-# --- static: the same answers, worked out from the source ----------------------------------
-
-
-def _static(config: Config, source: SourceScan) -> Extraction:
-    spec = source.extraction.spec
-    settings = {s.name: s.value for s in spec.settings if not s.dynamic}
-    default_queue = settings.get("task_default_queue", "celery")
-    if not isinstance(default_queue, str):
-        default_queue = "celery"
-    tasks = tuple(_static_task(task, spec.routes, settings, default_queue) for task in spec.tasks)
-    queues: tuple[Queue, ...] = spec.queues
-    routes: tuple[Route, ...] = spec.routes
-    schedules: tuple[Schedule, ...] = spec.schedules
-    setting_items: tuple[Setting, ...] = spec.settings
-    if "task_default_queue" not in settings:
-        setting_items += (Setting("task_default_queue", default_queue, origin=Origin.STATIC),)
-    static_spec = replace(
-        spec, tasks=tasks, queues=queues, routes=routes, schedules=schedules, settings=setting_items
-    )
-    return Extraction(static_spec, source.extraction.notices, ())
-
-
-def _static_task(
-    task: Task, routes: tuple[Route, ...], settings: dict[str, object], default_queue: str
-) -> Task:
-    explicit = dict(task.options)
-    queue = resolve_queue(task.name, routes, task_queue=task.queue, default_queue=default_queue)
-    options = {name: effective_option(name, explicit, settings) for name in TASK_OPTIONS}
-    return replace(task, queue=queue, options=options)
 
 
 def package_dir(search_dirs: tuple[Path, ...], package: str) -> Path | None:

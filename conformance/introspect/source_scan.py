@@ -27,19 +27,39 @@ from conformance.celery_naming import setting_name
 from conformance.model import Extraction, Location, Metric, Notice, Origin, SignalHandler, Spec
 from conformance.pysource.context import ModuleContext, build_context
 from conformance.pysource.scan import ModuleScan, parse_or_notice, scan_context
-from conformance.pysource.values import dotted
+from conformance.pysource.values import FunctionRef, dotted
 
 _SKIPPED_DIRS = frozenset({"tests", "test", "__pycache__", "node_modules", "migrations"})
 
 
 @dataclass(frozen=True)
+class ModuleInfo:
+    """One scanned module: its file, its own scan (before linking) and its context."""
+
+    module: str
+    path: str
+    is_package: bool
+    scan: ModuleScan
+    context: ModuleContext
+    config_namespace: str | None = None
+    """Set for modules read as configuration (``""`` when without namespace)."""
+
+
+@dataclass(frozen=True)
 class SourceScan:
-    """The package's spec and notices, plus ``literals``: each string literal (and
+    """The packages' spec and notices, plus ``literals``: each string literal (and
     setting keyword) found in the source -> its first location, to give code lines to
-    items the live probe reports (queue names, beat entry names, setting keys)."""
+    items the live probe reports (queue names, beat entry names, setting keys).
+
+    ``modules`` holds every module that parsed; ``broken`` the modules that did not
+    (module -> path); ``django_settings`` the Django settings module when the app reads
+    ``django.conf:settings`` (``DJANGO_SETTINGS_MODULE``'s default in the source)."""
 
     extraction: Extraction
     literals: Mapping[str, Location] = field(default_factory=dict)
+    modules: Mapping[str, ModuleInfo] = field(default_factory=dict)
+    broken: Mapping[str, str] = field(default_factory=dict)
+    django_settings: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,36 +73,86 @@ class _File:
 def scan_package_sources(
     root: Path,
     search_dirs: Sequence[Path],
-    package: str,
+    package: str | Sequence[str],
     *,
     origin: Origin = Origin.STATIC,
 ) -> SourceScan:
-    """Scan every module of ``package`` (found on ``search_dirs``); paths in the result
-    are relative to ``root``. A file that does not parse is a ``syntax-error`` notice."""
-    found = find_package(search_dirs, package)
-    if found is None:
-        notice = Notice("not-judged", f"package `{package}` not found on the search paths")
-        return SourceScan(Extraction(Spec(), (notice,)))
-    base, location = found
-    files, notices = _parse_files(root, base, location)
+    """Scan every module of ``package`` (one top-level package or several, found on
+    ``search_dirs``), plus the packages holding configuration modules they name
+    (``config_from_object("settings.celery")``, ``DJANGO_SETTINGS_MODULE``); paths in
+    the result are relative to ``root``. A file that does not parse is a
+    ``syntax-error`` notice and is listed in ``broken``."""
+    packages = [package] if isinstance(package, str) else list(dict.fromkeys(package))
+    files: list[_File] = []
+    notices: list[Notice] = []
+    broken: dict[str, str] = {}
+    for name in packages:
+        _add_package(root, search_dirs, name, files, notices, broken)
     contexts = _Contexts(files, origin)
-    hints = _config_hints(contexts)
+    django = _django_settings_module(contexts, root)
+    for extra in _outside_packages(contexts, django):
+        if extra not in packages:
+            packages.append(extra)
+            added: list[_File] = []
+            _add_package(root, search_dirs, extra, added, notices, broken, quiet=True)
+            files += added
+            contexts.add(added)
+    hints = _config_hints(contexts, django)
     scans = [
         (
             file,
             scan_context(
                 contexts.get(file.module),
-                config_module=True if file.module in hints else None,
+                config_module=file.module in hints,
                 namespace=hints.get(file.module) or None,
             ),
         )
         for file in files
     ]
     extraction = _link(scans)
+    modules = {
+        file.module: ModuleInfo(
+            file.module,
+            file.path,
+            file.is_package,
+            scan,
+            contexts.get(file.module),
+            hints.get(file.module),
+        )
+        for file, scan in scans
+    }
     return SourceScan(
         Extraction(extraction.spec, tuple(notices) + extraction.notices),
         _literals(contexts, files),
+        modules,
+        broken,
+        django,
     )
+
+
+def _add_package(
+    root: Path,
+    search_dirs: Sequence[Path],
+    package: str,
+    files: list[_File],
+    notices: list[Notice],
+    broken: dict[str, str],
+    *,
+    quiet: bool = False,
+) -> None:
+    found = find_package(search_dirs, package)
+    if found is None:
+        if not quiet:
+            notices.append(
+                Notice("not-judged", f"package `{package}` not found on the search paths")
+            )
+        return
+    base, location = found
+    parsed, failed = _parse_files(root, base, location)
+    files += parsed
+    for notice, module in failed:
+        notices.append(notice)
+        broken[module] = notice.path or ""
 
 
 def find_package(search_dirs: Sequence[Path], package: str) -> tuple[Path, Path] | None:
@@ -96,29 +166,31 @@ def find_package(search_dirs: Sequence[Path], package: str) -> tuple[Path, Path]
     return None
 
 
-def _parse_files(root: Path, base: Path, location: Path) -> tuple[list[_File], list[Notice]]:
+def _parse_files(
+    root: Path, base: Path, location: Path
+) -> tuple[list[_File], list[tuple[Notice, str]]]:
     paths = [location] if location.is_file() else sorted(location.rglob("*.py"))
     files: list[_File] = []
-    notices: list[Notice] = []
+    failed: list[tuple[Notice, str]] = []
     for path in paths:
         relative = path.relative_to(base)
         if _skipped(relative):
             continue
         shown = _shown(path, root)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            notices.append(Notice("syntax-error", f"cannot read: {exc}", shown, 1))
-            continue
-        tree = parse_or_notice(text, path=shown)
-        if isinstance(tree, Notice):
-            notices.append(tree)
-            continue
         is_package = path.name == "__init__.py"
         parts = relative.with_suffix("").parts
         module = ".".join(parts[:-1] if is_package else parts)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            failed.append((Notice("syntax-error", f"cannot read: {exc}", shown, 1), module))
+            continue
+        tree = parse_or_notice(text, path=shown)
+        if isinstance(tree, Notice):
+            failed.append((tree, module))
+            continue
         files.append(_File(module, shown, is_package, tree))
-    return files, notices
+    return files, failed
 
 
 def _skipped(relative: Path) -> bool:
@@ -134,42 +206,117 @@ def _shown(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _config_hints(contexts: _Contexts) -> dict[str, str]:
+def config_targets(ctx: ModuleContext) -> list[tuple[ast.Call, str, str]]:
+    """``(call, target, namespace)`` of each ``config_from_object("target")`` call with
+    a string argument (``"pkg.mod"``, ``"pkg.mod:Class"``, ``"django.conf:settings"``)."""
+    found: list[tuple[ast.Call, str, str]] = []
+    for node, _ in ctx.nodes_of(ast.Call):
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "config_from_object"):
+            continue
+        first = node.args[0] if node.args else None
+        target = ctx.evaluator.value(first) if first is not None else None
+        if isinstance(target, str):
+            found.append((node, target, _namespace(ctx, node)))
+    return found
+
+
+def _namespace(ctx: ModuleContext, node: ast.Call) -> str:
+    for keyword in node.keywords:
+        if keyword.arg == "namespace":
+            value = ctx.evaluator.value(keyword.value)
+            return value if isinstance(value, str) else ""
+    return ""
+
+
+def _config_hints(contexts: _Contexts, django: str | None) -> dict[str, str]:
     """Module -> namespace ("" for none) of modules named by ``config_from_object``.
 
     ``config_from_object("django.conf:settings", namespace="CELERY")`` points at Django's
-    settings, which we find by name: modules called ``settings`` (or in a ``settings``
-    package)."""
+    settings: the ``DJANGO_SETTINGS_MODULE`` default the source sets, else modules
+    called ``settings`` (or in a ``settings`` package)."""
     hints: dict[str, str] = {}
     django_namespace: str | None = None
     for module in contexts.modules():
-        for node, _ in contexts.get(module).nodes_of(ast.Call):
-            func = node.func
-            if not (isinstance(func, ast.Attribute) and func.attr == "config_from_object"):
-                continue
-            first = node.args[0] if node.args else None
-            if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-                continue
-            target = first.value.partition(":")[0]
-            namespace = next(
-                (
-                    k.value.value
-                    for k in node.keywords
-                    if k.arg == "namespace"
-                    and isinstance(k.value, ast.Constant)
-                    and isinstance(k.value.value, str)
-                ),
-                "",
-            )
-            if target == "django.conf":
+        for _, target, namespace in config_targets(contexts.get(module)):
+            name = target.partition(":")[0]
+            if name == "django.conf":
                 django_namespace = namespace
-            elif target in contexts.files:
-                hints[target] = namespace
+            elif name in contexts.files:
+                hints[name] = namespace
     if django_namespace is not None:
-        for module in contexts.modules():
-            if "settings" in module.split("."):
-                hints.setdefault(module, django_namespace)
+        if django is not None and django in contexts.files:
+            hints.setdefault(django, django_namespace)
+        else:
+            for module in contexts.modules():
+                if "settings" in module.split("."):
+                    hints.setdefault(module, django_namespace)
     return hints
+
+
+def _django_settings_module(contexts: _Contexts, root: Path) -> str | None:
+    """The default the source gives ``DJANGO_SETTINGS_MODULE``
+    (``os.environ.setdefault(...)`` or an assignment), in the package or in the
+    project's ``manage.py``."""
+    for module in contexts.modules():
+        found = _settings_default(contexts.get(module))
+        if found:
+            return found
+    manage = root / "manage.py"
+    if manage.is_file():
+        try:
+            tree = ast.parse(manage.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            return None
+        ctx = build_context(
+            tree, path="manage.py", line_offset=0, origin=contexts.origin, module="manage"
+        )
+        return _settings_default(ctx)
+    return None
+
+
+def _settings_default(ctx: ModuleContext) -> str | None:
+    for node, _ in ctx.nodes_of(ast.Call):
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "setdefault"
+            and (dotted(func.value) or "").endswith("environ")
+            and len(node.args) == 2
+            and ctx.evaluator.value(node.args[0]) == "DJANGO_SETTINGS_MODULE"
+        ):
+            value = ctx.evaluator.value(node.args[1])
+            if isinstance(value, str):
+                return value
+    for node, _ in ctx.nodes_of(ast.Assign):
+        target = node.targets[0]
+        if (
+            isinstance(target, ast.Subscript)
+            and (dotted(target.value) or "").endswith("environ")
+            and ctx.evaluator.value(target.slice) == "DJANGO_SETTINGS_MODULE"
+        ):
+            value = ctx.evaluator.value(node.value)
+            if isinstance(value, str):
+                return value
+    return None
+
+
+def _outside_packages(contexts: _Contexts, django: str | None) -> list[str]:
+    """Top-level packages of configuration modules that are not scanned yet."""
+    wanted: list[str] = []
+    for module in contexts.modules():
+        for _, target, _ in config_targets(contexts.get(module)):
+            name = target.partition(":")[0]
+            if name != "django.conf":
+                wanted.append(name)
+    if django:
+        wanted.append(django)
+    scanned = {module.partition(".")[0] for module in contexts.files}
+    return [
+        top
+        for top in dict.fromkeys(name.partition(".")[0] for name in wanted)
+        if top not in scanned
+    ]
 
 
 class _Contexts:
@@ -184,6 +331,9 @@ class _Contexts:
 
     def modules(self) -> list[str]:
         return list(self.files)
+
+    def add(self, files: Sequence[_File]) -> None:
+        self.files.update((file.module, file) for file in files)
 
     def get(self, module: str) -> ModuleContext:
         if module not in self.cache:
@@ -211,7 +361,11 @@ class _Contexts:
         # A cycle of imports (a constant defined through itself) stays unknown.
         if not module or not rest or module in self.busy:
             return None
-        return self.get(module).names.get(rest)
+        ctx = self.get(module)
+        if rest in ctx.names:
+            return ctx.names[rest]
+        function = ctx.evaluator.functions.get(rest)
+        return FunctionRef(function, ctx.evaluator) if function is not None else None
 
 
 def _link(scans: Sequence[tuple[_File, ModuleScan]]) -> Extraction:

@@ -69,6 +69,42 @@ def find_config(
     return items
 
 
+def class_config(ctx: ModuleContext, class_name: str, namespace: str | None = None) -> ConfigItems:
+    """The settings of a configuration class (``app.config_from_object(Config)``):
+    its class attributes named like Celery settings, base classes of the same module
+    first."""
+    items = ConfigItems()
+    reader = _Reader(ctx, items)
+    classes = {stmt.name: stmt for stmt in ctx.tree.body if isinstance(stmt, ast.ClassDef)}
+    order: list[ast.ClassDef] = []
+
+    def visit(name: str) -> None:
+        node = classes.get(name)
+        if node is None or node in order:
+            return
+        for base in node.bases:
+            if isinstance(base, ast.Name):
+                visit(base.id)
+        order.append(node)
+
+    visit(class_name)
+    for node in order:
+        for stmt in node.body:
+            targets: list[ast.expr] = []
+            if isinstance(stmt, ast.Assign):
+                targets = stmt.targets
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                targets = [stmt.target]
+            for target in targets:
+                if not isinstance(target, ast.Name):
+                    continue
+                normalized = setting_name(target.id, namespace)
+                if normalized is not None:
+                    value = ctx.names.get(f"{node.name}.{target.id}")
+                    reader.store(normalized, value, stmt)
+    return items
+
+
 def looks_like_config(ctx: ModuleContext, namespace: str | None = None) -> bool:
     """At least three module-level setting names, or one in a module named like a
     configuration module (``celeryconfig``, ``settings``, ``celery_conf``)."""
@@ -308,7 +344,24 @@ class _Reader:
             # the closest stable stand-in.
             name = source_text(sig)
         timing = self.timing(self.ctx.evaluator.value(schedule), name, node)
-        self.add_schedule(name, signature_task(sig), timing, node)
+        self.add_schedule(name, self.periodic_task_name(sig), timing, node)
+
+    def periodic_task_name(self, sig: ast.expr) -> str | None:
+        """The registered name behind ``task.s()`` (a task of this module) or
+        ``app.signature(NAME)`` (a constant, possibly from another module)."""
+        if (
+            isinstance(sig, ast.Call)
+            and isinstance(sig.func, ast.Attribute)
+            and sig.func.attr in {"signature", "subtask"}
+            and sig.args
+        ):
+            named = self.ctx.evaluator.value(sig.args[0])
+            if isinstance(named, str):
+                return named
+        task = signature_task(sig)
+        if task is not None and task in self.ctx.task_functions:
+            return self.ctx.task_functions[task]
+        return task
 
     # --- recognizing the callee -----------------------------------------------------
 

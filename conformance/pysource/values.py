@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import ast
 import operator
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from conformance.celery_naming import RegexKey
 from conformance.schedules import crontab_timing, interval_timing, solar_timing
@@ -45,6 +46,15 @@ class QueueValue:
     exchange: str | None
     routing_key: str | None
     line: int
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """A module-level function another module's value may be built by, with the
+    evaluator of the module that defines it."""
+
+    node: ast.FunctionDef
+    evaluator: Evaluator
 
 
 class SourcedDict(dict[Any, Any]):
@@ -141,10 +151,23 @@ class Evaluator:
         names: Mapping[str, Any],
         imports: Mapping[str, str],
         lookup: Lookup | None = None,
+        functions: Mapping[str, ast.FunctionDef] | None = None,
     ) -> None:
         self.names = names
         self.imports = imports
         self.lookup = lookup
+        # Module-level functions a value may be built by (``beat_schedule = build()``).
+        self.functions: Mapping[str, ast.FunctionDef] = functions or {}
+        self.depth = 0
+
+    def with_locals(self, local: dict[str, Any]) -> Evaluator:
+        """An evaluator that sees ``local`` names before the module's (a function body,
+        a comprehension)."""
+        names: ChainMap[str, Any] = ChainMap(local, cast(dict[str, Any], self.names))
+        inner = Evaluator(names, self.imports, self.lookup)
+        inner.functions = self.functions
+        inner.depth = self.depth + 1
+        return inner
 
     def callee(self, node: ast.AST) -> str:
         """The called name as written, with an imported root replaced by its origin."""
@@ -295,6 +318,12 @@ class Evaluator:
             return self._queue(node)
         if last == "Exchange":
             return self.value(_argument(node, 0, "name"))
+        if self.depth < _MAX_DEPTH:
+            function = self._function(name)
+            if function is not None:
+                from conformance.pysource.interpret import call_function
+
+                return call_function(function.evaluator, function.node, node, caller=self)
         if name == "dict" and not node.args:
             result = SourcedDict()
             for keyword in node.keywords:
@@ -381,6 +410,140 @@ class Evaluator:
             routing_key if isinstance(routing_key, str) else None,
             node.lineno,
         )
+
+    def _function(self, name: str) -> FunctionRef | None:
+        if name in self.functions:
+            return FunctionRef(self.functions[name], self)
+        if self.lookup is not None and "." in name:
+            found = self.lookup(name)
+            if isinstance(found, FunctionRef):
+                return found
+        return None
+
+    def _subscript(self, node: ast.Subscript) -> Any:
+        container = self.value(node.value)
+        key = self.value(node.slice)
+        if isinstance(container, Unknown):
+            return container
+        if isinstance(key, Unknown | list | dict):
+            return Unknown(_runtime(node))
+        try:
+            return container[key]
+        except (KeyError, IndexError, TypeError):
+            return Unknown(_runtime(node))
+
+    def _compare(self, node: ast.Compare) -> Any:
+        left = self.value(node.left)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = self.value(right_node)
+            apply = _COMPARISONS.get(type(op))
+            if apply is None or not (is_known(left) and is_known(right)):
+                return Unknown(_runtime(node))
+            try:
+                if not apply(left, right):
+                    return False
+            except TypeError:
+                return Unknown(_runtime(node))
+            left = right
+        return True
+
+    def _boolop(self, node: ast.BoolOp) -> Any:
+        result: Any = None
+        for part in node.values:
+            result = self.value(part)
+            if not is_known(result):
+                return Unknown(_runtime(node))
+            if isinstance(node.op, ast.And) and not result:
+                return result
+            if isinstance(node.op, ast.Or) and result:
+                return result
+        return result
+
+    def _ifexp(self, node: ast.IfExp) -> Any:
+        test = self.value(node.test)
+        if not is_known(test):
+            return Unknown(_runtime(node))
+        return self.value(node.body if test else node.orelse)
+
+    def _listcomp(self, node: ast.ListComp | ast.SetComp) -> Any:
+        found = self._comprehension(node.generators, lambda ev: [ev.value(node.elt)])
+        if isinstance(found, Unknown):
+            return found
+        return [item for part in found for item in part]
+
+    _setcomp = _listcomp
+
+    def _dictcomp(self, node: ast.DictComp) -> Any:
+        found = self._comprehension(
+            node.generators, lambda ev: [(ev._key(node.key), ev.value(node.value), node.lineno)]
+        )
+        if isinstance(found, Unknown):
+            return found
+        result = SourcedDict()
+        for part in found:
+            for key, item, line in part:
+                result.put(key, item, line)
+        return result
+
+    def _comprehension(
+        self, generators: list[ast.comprehension], produce: Callable[[Evaluator], list[Any]]
+    ) -> list[list[Any]] | Unknown:
+        """``produce`` once per iteration of known iterables (``for t in TASKS``)."""
+        results: list[list[Any]] = []
+
+        def walk(index: int, local: dict[str, Any]) -> Unknown | None:
+            inner = self.with_locals(local)
+            if index == len(generators):
+                results.append(produce(inner))
+                return None
+            generator = generators[index]
+            iterable = inner.value(generator.iter)
+            if isinstance(iterable, dict):
+                iterable = list(iterable)
+            if not isinstance(iterable, list) or generator.is_async:
+                return Unknown(f"`{_text(generator.iter)}` is computed at run time")
+            for element in iterable:
+                bound = dict(local)
+                if not bind_target(generator.target, element, bound):
+                    return Unknown(_runtime(generator.target))
+                keep = [self.with_locals(bound).value(cond) for cond in generator.ifs]
+                if not all(is_known(k) for k in keep):
+                    return Unknown("a comprehension condition is computed at run time")
+                if all(keep):
+                    failed = walk(index + 1, bound)
+                    if failed is not None:
+                        return failed
+            return None
+
+        failed = walk(0, {})
+        return failed if failed is not None else results
+
+
+def bind_target(target: ast.expr, value: Any, local: dict[str, Any]) -> bool:
+    """Assign ``value`` to a ``for`` target (a name or a tuple of names)."""
+    if isinstance(target, ast.Name):
+        local[target.id] = value
+        return True
+    if isinstance(target, ast.Tuple | ast.List) and isinstance(value, list | tuple):
+        if len(target.elts) != len(value):
+            return False
+        return all(bind_target(t, v, local) for t, v in zip(target.elts, value, strict=True))
+    return False
+
+
+_MAX_DEPTH = 8
+_COMPARISONS: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+}
 
 
 def _int_list(value: Any) -> bool:

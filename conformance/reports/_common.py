@@ -95,4 +95,14 @@ def summary_counts(result: CheckResult) -> str:
         parts.append(f"{len(result.waived)} waived")
     if result.fixed:
         parts.append(f"{plural(len(result.fixed), 'baseline entry', 'baseline entries')} fixed")
-    return "; ".join(parts) + f" (mode: {one_line(result.mode)})"
+    return "; ".join(parts) + f" (mode: {one_line(result.mode)}{fallback_words(result)})"
+
+
+def fell_back(result: CheckResult) -> bool:
+    """Whether ``auto`` mode used static analysis because the app did not import."""
+    return any(notice.kind == "static-fallback" for notice in result.notices)
+
+
+def fallback_words(result: CheckResult) -> str:
+    """``", the app did not import"`` after a fallback to static analysis, else ``""``."""
+    return ", the app did not import" if fell_back(result) else ""

@@ -22,6 +22,7 @@ from conformance.findings import CheckResult, Conforming, Finding, Severity, sor
 from conformance.model import Location
 from conformance.reports._common import (
     category_rank,
+    fell_back,
     plural,
     registered_rules,
     sorted_conforming,
@@ -248,6 +249,8 @@ def _summary(result: CheckResult) -> str:
     mode = {"live": "live introspection", "static": "static analysis"}.get(
         result.mode, f"{escape_markdown(result.mode)} mode"
     )
+    if fell_back(result):
+        mode += " because the app did not import"
     total = len(result.findings)
     if total:
         counts = [

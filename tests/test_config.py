@@ -1,0 +1,57 @@
+"""``[tool.conformance]``: the `app` key as one string or a list of apps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.config import Config, config_from_mapping
+from conformance.errors import ConformanceError
+
+
+@pytest.mark.parametrize(
+    ("value", "apps"),
+    [
+        # the contract's string form keeps working
+        ("app.workers.celery_app:celery_app", ("app.workers.celery_app:celery_app",)),
+        # a bare package, resolved like `celery -A`
+        ("proj", ("proj",)),
+        # several apps in one repository
+        (["media", "mail.worker:app"], ("media", "mail.worker:app")),
+        # repeats are dropped, order kept
+        (["a:app", "b:app", "a:app"], ("a:app", "b:app")),
+    ],
+)
+def test_app_is_a_string_or_a_list(tmp_path: Path, value: Any, apps: tuple[str, ...]) -> None:
+    config = config_from_mapping({"app": value}, root=tmp_path)
+    assert config.app_list == apps
+    assert config.app == apps[0]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # not a string or list
+        42,
+        # a list with a non-string
+        ["a:app", 3],
+        # a malformed entry in the list
+        ["a:app", "not a module:app"],
+    ],
+)
+def test_bad_app_values_are_configuration_errors(tmp_path: Path, value: Any) -> None:
+    with pytest.raises(ConformanceError, match="`app`"):
+        config_from_mapping({"app": value}, root=tmp_path)
+
+
+def test_the_cli_app_replaces_the_list(tmp_path: Path) -> None:
+    config = config_from_mapping({"app": ["a:app", "b:app"]}, root=tmp_path)
+    overridden = config.with_overrides(app="c:app", mode=None)
+    assert (overridden.app, overridden.app_list) == ("c:app", ("c:app",))
+    assert config.with_overrides(app=None).app_list == ("a:app", "b:app")
+
+
+def test_no_app_means_an_empty_list(tmp_path: Path) -> None:
+    assert Config(root=tmp_path).app_list == ()
