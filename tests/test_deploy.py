@@ -185,7 +185,7 @@ def test_python_tags_are_refused_and_nothing_is_constructed(tmp_path: Path) -> N
     (tmp_path / "docker-compose.yml").write_text(
         "services:\n"
         "  w:\n"
-        f"    command: !!python/object/apply:pathlib.Path.touch [!!python/object/apply:pathlib.Path ['{marker}']]\n",  # noqa: E501
+        f"    command: !!python/object/apply:pathlib.Path.touch [!!python/object/apply:pathlib.Path ['{marker}']]\n",
         encoding="utf-8",
     )
     with pytest.raises(ConformanceError) as raised:
