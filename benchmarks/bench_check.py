@@ -7,7 +7,13 @@ prints each mode's time next to its floor and the ratio:
 - static floor: parsing the same Markdown pages with markdown-it-py plus loading the
   package with griffe (``allow_inspection=False``): the least any source-reading check
   has to do;
-- live floor: the bare import of the app module in a child interpreter.
+- live floor: the bare import of the app module in a child interpreter (the issue's
+  floor); also printed, as context, the import of the app *with its task modules*
+  (``loader.import_default_modules()``, what a worker does at start-up), which any live
+  answer about registered tasks has to pay. On the generated project the task modules
+  alone cost more than twice the bare import, so the 1.5x target against the bare import
+  cannot be met there by any live check; the second ratio shows how close ours is to the
+  import it cannot avoid.
 
 Targets: static within 2x of its floor, live within 1.5x, and the example's static
 check under 1 s end to end (``python -m conformance check`` as a child process).
@@ -54,6 +60,16 @@ def static_floor(root: Path, package: str) -> None:
 def live_floor(root: Path, module: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
     subprocess.run([sys.executable, "-c", f"import {module}"], cwd=root, env=env, check=True)
+
+
+def startup_floor(root: Path, app: str) -> None:
+    module, _, attr = app.partition(":")
+    env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+    code = (
+        f"import {module} as m; a = m.{attr or 'app'}; "
+        "a.loader.import_default_modules(); a.finalize()"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=root, env=env, check=True)
 
 
 def check(root: Path, mode: str) -> None:
@@ -130,8 +146,14 @@ def bench(root: Path, package: str, app_module: str, label: str, repeat: int) ->
     ok &= report(
         f"{label} static", best(lambda: check(root, "static"), repeat), floor, TARGETS["static"]
     )
-    floor = best(lambda: live_floor(root, app_module), repeat)
-    ok &= report(f"{label} live", best(lambda: check(root, "live"), repeat), floor, TARGETS["live"])
+    floor = best(lambda: live_floor(root, app_module.partition(":")[0]), repeat)
+    measured = best(lambda: check(root, "live"), repeat)
+    ok &= report(f"{label} live", measured, floor, TARGETS["live"])
+    startup = best(lambda: startup_floor(root, app_module), repeat)
+    print(
+        f"{'  (vs app + task modules)':<28} {measured:8.3f} s   floor {startup:8.3f} s"
+        f"   ratio {measured / startup:5.2f}   (context, see the docstring)"
+    )
     return ok
 
 
@@ -139,7 +161,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    ok = bench(EXAMPLE, "app", "app.workers.celery_app", "example", args.repeat)
+    ok = bench(EXAMPLE, "app", "app.workers.celery_app:celery_app", "example", args.repeat)
     end_to_end = best(lambda: cli_check(EXAMPLE, "static"), args.repeat)
     target_met = end_to_end < 1.0
     ok &= target_met
@@ -150,7 +172,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         generate(root)
-        ok &= bench(root, "genapp", "genapp.worker", "1000 tasks/200 pages", args.repeat)
+        ok &= bench(root, "genapp", "genapp.worker:app", "1000 tasks/200 pages", args.repeat)
     return 0 if ok else 1
 
 

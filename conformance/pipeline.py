@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from conformance.baseline import fixed_entry_notice, load_baseline
@@ -10,6 +11,7 @@ from conformance.config import Config
 from conformance.errors import ConformanceError
 from conformance.extract import extract_docs
 from conformance.findings import CheckResult, Finding
+from conformance.gcpause import no_cyclic_gc
 from conformance.introspect import introspect
 from conformance.model import Extraction, Location, Notice, Spec, Waiver
 from conformance.rules import run_rules
@@ -52,8 +54,21 @@ def documented_spec(config: Config) -> Extraction:
 
 def run_check(config: Config) -> CheckResult:
     """The whole check on ``config``: docs and specs, the app, rules, waivers, baseline."""
-    documented = documented_spec(config)
-    actual = introspect(config)
+    with no_cyclic_gc():
+        return _run_check(config)
+
+
+def _run_check(config: Config) -> CheckResult:
+    if config.mode == "static":
+        documented = documented_spec(config)
+        actual = introspect(config)
+    else:
+        # The live probe spends its time in a child process importing the app: read the
+        # docs meanwhile. A docs error still wins (it is raised first, once the probe ends).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="introspect") as pool:
+            pending = pool.submit(introspect, config)
+            documented = documented_spec(config)
+            actual = pending.result()
     return judge(
         config, documented, actual.extraction, mode=actual.mode, extra_notices=actual.notices
     )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -17,6 +14,7 @@ from conformance.extract.context import Section
 from conformance.extract.prose import read_list_item, read_paragraph
 from conformance.extract.tables import Table, TableRow, read_table
 from conformance.extract.values import plain
+from conformance.gcpause import no_cyclic_gc
 from conformance.model import Extraction, Waiver
 
 # One pinned preset: CommonMark plus GFM tables, nothing else that could change with a
@@ -46,23 +44,8 @@ def extract_text(text: str, path: str) -> Extraction:
 def extract_into(text: str, path: str, out: Collector) -> None:
     """Add one page's items to ``out`` (pages share it so mentions fold across pages)."""
     out.path = path
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         _Walk(out).blocks(block_tree(PARSER.parse(text)))
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Parsing a big page allocates millions of small, acyclic objects (tokens, nodes);
-    each allocation burst triggers a full-heap collection that finds nothing, which made
-    a 100,000-row table 2-3x slower and its time per MB grow with size. Reference
-    counting still frees everything; the collector is back on when the page is done."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass(slots=True)

@@ -18,6 +18,7 @@ otherwise show up as the implementation.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -68,6 +69,9 @@ class _File:
     path: str
     is_package: bool
     tree: ast.Module
+    # Whether the text names DJANGO_SETTINGS_MODULE: only those modules are searched for
+    # its default, so a project without Django pays nothing for the search.
+    names_django_settings: bool = False
 
 
 def scan_package_sources(
@@ -189,7 +193,9 @@ def _parse_files(
         if isinstance(tree, Notice):
             failed.append((tree, module))
             continue
-        files.append(_File(module, shown, is_package, tree))
+        files.append(
+            _File(module, shown, is_package, tree, "DJANGO_SETTINGS_MODULE" in text)
+        )
     return files, failed
 
 
@@ -201,9 +207,15 @@ def _skipped(relative: Path) -> bool:
 
 def _shown(path: Path, root: Path) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return path.resolve().relative_to(_resolved(root)).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(root: Path) -> Path:
+    # Resolving walks every component with lstat: once per root, not once per file.
+    return root.resolve()
 
 
 def config_targets(ctx: ModuleContext) -> list[tuple[ast.Call, str, str]]:
@@ -259,6 +271,8 @@ def _django_settings_module(contexts: _Contexts, root: Path) -> str | None:
     (``os.environ.setdefault(...)`` or an assignment), in the package or in the
     project's ``manage.py``."""
     for module in contexts.modules():
+        if not contexts.files[module].names_django_settings:
+            continue
         found = _settings_default(contexts.get(module))
         if found:
             return found

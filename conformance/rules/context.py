@@ -68,7 +68,7 @@ def consolidate_tasks(tasks: Sequence[Task]) -> tuple[Task, ...]:
     for task in tasks:
         key = canonical(task.name)
         if key not in merged:
-            merged[key] = replace(task, name=key)
+            merged[key] = task if key == task.name else replace(task, name=key)
             continue
         known = merged[key]
         options = {**task.options, **known.options}
@@ -216,8 +216,9 @@ def match_tasks(ctx: Context) -> TaskMatching:
     for doc in ctx.documented_tasks:
         if doc.name in remaining_actual:
             pairs.append(TaskPair(doc, remaining_actual.pop(doc.name), "exact"))
+    paired = {id(p.documented) for p in pairs}
     for doc in ctx.documented_tasks:
-        if any(p.documented is doc for p in pairs):
+        if id(doc) in paired:
             continue
         same_base = [
             t for t in remaining_actual.values() if base_name(t.name) == base_name(doc.name)
