@@ -193,9 +193,7 @@ def _parse_files(
         if isinstance(tree, Notice):
             failed.append((tree, module))
             continue
-        files.append(
-            _File(module, shown, is_package, tree, "DJANGO_SETTINGS_MODULE" in text)
-        )
+        files.append(_File(module, shown, is_package, tree, "DJANGO_SETTINGS_MODULE" in text))
     return files, failed
 
 
