@@ -129,8 +129,8 @@ class Schedule:
     """A beat entry. ``timing`` is ``None`` when it is only known at run time."""
 
     name: str
-    task: str | None
-    timing: Timing | None
+    task: str | None = None
+    timing: Timing | None = None
     source: Location | None = None
     origin: Origin = Origin.DOCS
 

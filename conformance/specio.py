@@ -52,7 +52,9 @@ def _item_to_data(item: Any) -> dict[str, Any]:
                 else:
                     out["schedule"] = written
             continue
-        if _is_default(f, value) and f.name not in ("name", "origin"):
+        # `source` is always written (null when unknown): a missing one would be read
+        # back as the YAML line of the item, as it is for hand-written files.
+        if _is_default(f, value) and f.name not in ("name", "origin", "source"):
             continue
         out[f.name] = _value_to_data(value)
     return out
