@@ -67,6 +67,12 @@ def base_name(name: str) -> str:
     return name.rpartition(".")[2]
 
 
+def is_builtin_task(name: str) -> bool:
+    """Celery's own tasks (``celery.backend_cleanup``, ``celery.chord_unlock``...): every
+    app has them, the live probe leaves them out, and no rule asks the project for them."""
+    return name.startswith("celery.")
+
+
 # --- task options ------------------------------------------------------------------------
 
 TASK_OPTIONS: tuple[str, ...] = (

@@ -196,7 +196,9 @@ class Symbol:
     Documented symbols are uses: an ``import`` of a project name or a ``call`` on it
     (``name`` is the dotted target, ``positional`` and ``keywords`` what the call passes).
     Code symbols are definitions (``module``, ``class``, ``function``, ``method``,
-    ``attribute``) with their ``params`` in order, ``*args``/``**kwargs`` written so.
+    ``attribute``) with their ``params`` in order, ``*args``/``**kwargs`` written so; a
+    class also has its ``bases`` (dotted, ``?`` for a base that cannot be named), so a
+    method it inherits is found, and one it may inherit from outside is not judged.
     """
 
     name: str
@@ -204,6 +206,7 @@ class Symbol:
     params: tuple[str, ...] = ()
     positional: int | None = None
     keywords: tuple[str, ...] = ()
+    bases: tuple[str, ...] = ()
     source: Location | None = None
     origin: Origin = Origin.DOCS
 

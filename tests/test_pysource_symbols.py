@@ -149,3 +149,24 @@ def test_worker_classes(code: str, module: str | None, expected: list[str]) -> N
     workers = spec(code, module).workers
     assert [w.name for w in workers] == expected
     assert all(w.kind == "class" for w in workers)
+
+
+def test_class_bases_are_named_where_they_come_from() -> None:
+    code = textwrap.dedent(
+        """
+        from typing import Generic, TypeVar
+        from app.base import BaseClient
+        import pydantic
+        T = TypeVar("T")
+        class Local: ...
+        class A(BaseClient, Local): ...
+        class B(pydantic.BaseModel, Generic[T], object): ...
+        """
+    )
+    spec = scan_source(code, path="app/m.py", origin=Origin.STATIC, module="app.m").spec
+    bases = {s.name: s.bases for s in spec.symbols if s.kind == "class"}
+    assert bases == {
+        "app.m.Local": (),
+        "app.m.A": ("app.base.BaseClient", "app.m.Local"),
+        "app.m.B": ("pydantic.BaseModel", "?"),
+    }

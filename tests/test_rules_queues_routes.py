@@ -92,6 +92,15 @@ ROUTE_CASES = [
         ),
         {("route.unknown-task", "health_check_task")},
     ),
+    # Routing one of Celery's built-in tasks is routing a real task.
+    (
+        Spec(),
+        Spec(
+            tasks=(code_task("app.t.x", queue="celery"),),
+            routes=(Route("celery.chord_unlock", "celery"),),
+        ),
+        set(),
+    ),
     # Patterns are not task names: never "unknown".
     (
         Spec(),

@@ -25,6 +25,16 @@ CODE = (
     ),
     Symbol("app.fal.submit", "function", ("url", "*", "timeout")),
     Symbol("app.fal.anything", "function", ("*args", "**kwargs")),
+    Symbol("app.base", "module"),
+    Symbol("app.base.BaseClient", "class", ("timeout",)),
+    Symbol("app.base.BaseClient.__init__", "method", ("timeout",)),
+    Symbol("app.base.BaseClient.close", "method", ()),
+    Symbol("app.base.HttpClient", "class", (), bases=("app.base.BaseClient",)),
+    Symbol("app.base.HttpClient.get", "method", ("url",)),
+    Symbol("app.base.Model", "class", (), bases=("pydantic.BaseModel",)),
+    Symbol("app.base.Lazy", "module"),
+    Symbol("app.lazy", "module"),
+    Symbol("app.lazy.__getattr__", "function", ("name",)),
     Symbol("app.workers", "module"),
     Symbol("app.workers.WorkerSettings", "class"),
 )
@@ -76,6 +86,24 @@ SYMBOL_CASES = [
     ),
     # Too many positional arguments (keyword-only after `*`).
     ((call("app.fal.submit", 2),), {("signature.mismatch", "app.fal.submit")}),
+    # Methods and __init__ inherited from a project base class are found and checked.
+    (
+        (
+            call("app.base.HttpClient", 0, ("timeout",)),
+            call("app.base.HttpClient.close"),
+            call("app.base.HttpClient.get", 1),
+        ),
+        set(),
+    ),
+    (
+        (call("app.base.HttpClient", 0, ("retries",)),),
+        {("signature.mismatch", "app.base.HttpClient")},
+    ),
+    ((call("app.base.HttpClient.post", 1),), {("signature.mismatch", "app.base.HttpClient.post")}),
+    # A base outside the project (pydantic) may define anything: not judged.
+    ((call("app.base.Model", 0, ("name", "email")), call("app.base.Model.model_dump")), set()),
+    # A module-level __getattr__ answers any name.
+    ((imp("app.lazy.AnyName"),), set()),
     # A method of an instance held in an attribute cannot be known: not judged.
     ((call("app.core.progress.progress_tracker.update", 3),), set()),
 ]

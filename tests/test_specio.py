@@ -50,8 +50,9 @@ EVERY_KIND = Spec(
     signals=(SignalHandler("task_failure", "h", "app.s", None, ("m",), ("t",), HERE),),
     metrics=(Metric("m", "counter", ("a",), "doc", "M", (HERE,), HERE), Metric("n", None, None)),
     symbols=(
-        Symbol("app.C.m", "call", (), 2, ("k",), HERE),
+        Symbol("app.C.m", "call", (), 2, ("k",), source=HERE),
         Symbol("app.f", "function", ("a", "*", "b", "**kw")),
+        Symbol("app.K", "class", bases=("app.Base", "?")),
     ),
     workers=(Worker("gpu", "profile", ("q",), 2, 1, HERE), Worker("Cfg", "class")),
     bootsteps=(Bootstep("Step", "consumer", HERE),),

@@ -143,7 +143,12 @@ def _statement(ctx: ModuleContext, stmt: ast.stmt, prefix: str, in_class: bool) 
         name = f"{prefix}.{stmt.name}"
         found = [
             Symbol(
-                name, "class", params=_class_params(stmt), source=ctx.loc(stmt), origin=ctx.origin
+                name,
+                "class",
+                params=_class_params(stmt),
+                bases=_bases(ctx, stmt),
+                source=ctx.loc(stmt),
+                origin=ctx.origin,
             )
         ]
         for inner in stmt.body:
@@ -186,6 +191,23 @@ def _imported_names(stmt: ast.Import | ast.ImportFrom) -> list[str]:
     if isinstance(stmt, ast.Import):
         return [a.asname for a in stmt.names if a.asname]
     return [a.asname or a.name for a in stmt.names if a.name != "*"]
+
+
+def _bases(ctx: ModuleContext, node: ast.ClassDef) -> tuple[str, ...]:
+    """The class's bases as dotted names: imported ones by where they come from, local
+    ones in their module; ``?`` for an expression (``Generic[T]``, a call)."""
+    bases: list[str] = []
+    for base in node.bases:
+        text = dotted(base)
+        if text is None:
+            bases.append("?")
+        elif text == "object":
+            continue
+        elif text.partition(".")[0] in ctx.imports:
+            bases.append(ctx.resolve_text(text))
+        else:
+            bases.append(f"{ctx.module}.{text}" if ctx.module else text)
+    return tuple(bases)
 
 
 def _class_params(node: ast.ClassDef) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from conformance.celery_naming import base_name, resolve_queue
+from conformance.celery_naming import base_name, is_builtin_task, resolve_queue
 from conformance.model import CanvasFlow, Location, Schedule, Spec, Task
 
 
@@ -142,7 +142,8 @@ class Context:
 
     @cached_property
     def documented_tasks(self) -> tuple[Task, ...]:
-        return consolidate_tasks(self.documented.tasks)
+        # Celery's built-in tasks exist in every app: documenting them is never drift.
+        return consolidate_tasks([t for t in self.documented.tasks if not is_builtin_task(t.name)])
 
     @cached_property
     def actual_tasks(self) -> tuple[Task, ...]:

@@ -128,6 +128,10 @@ def _resolve(
         return None  # An instance or a value: its attributes cannot be known statically.
     if found.kind == "class" and use.kind == "call" and len(rest) == 1:
         return None  # A method call: _check_call judges it with the signature.
+    if found.kind == "class" and _member(index, found, rest[0]) is not None:
+        return None  # Inherited (perhaps from outside the project): not judged further.
+    if f"{found.name}.__getattr__" in index.by_name:
+        return None  # The module or class answers any name.
     missing = f"{found.name}.{rest[0]}"
     broken.add(missing)
     if rest[0] in worker_classes or base_name(use.name) in worker_classes:
@@ -154,6 +158,53 @@ def _resolve(
     )
 
 
+_UNKNOWN = Symbol("?", "attribute")
+"""What a lookup answers when a base class lies outside the project: not judged."""
+
+
+def _member(
+    index: _Index, owner: Symbol, name: str, seen: frozenset[str] = frozenset()
+) -> Symbol | None:
+    """``owner.name`` through the class and its bases; ``_UNKNOWN`` when a base that
+    could define it is outside the project (or the class answers any name)."""
+    own = index.by_name.get(f"{owner.name}.{name}")
+    if own is not None:
+        return own
+    if f"{owner.name}.__getattr__" in index.by_name or owner.name in seen:
+        return _UNKNOWN
+    for base in owner.bases:
+        parent = index.by_name.get(base)
+        if parent is None or parent.kind != "class":
+            return _UNKNOWN
+        found = _member(index, parent, name, seen | {owner.name})
+        if found is not None:
+            return found
+    return None
+
+
+def _methods(index: _Index, owner: Symbol) -> list[str]:
+    """Public methods of ``owner`` and of its project bases."""
+    names: dict[str, None] = {}
+    for child in index.children.get(owner.name, []):
+        if not child.startswith("_") and index.by_name[f"{owner.name}.{child}"].kind == "method":
+            names[child] = None
+    for base in owner.bases:
+        parent = index.by_name.get(base)
+        if parent is not None and parent.kind == "class" and parent is not owner:
+            names.update(dict.fromkeys(_methods(index, parent)))
+    return sorted(names)
+
+
+def _init_params(index: _Index, cls: Symbol) -> tuple[str, ...] | None:
+    """What calling the class takes, or None when that cannot be known."""
+    if f"{cls.name}.__init__" in index.by_name or not cls.bases:
+        return cls.params  # its own __init__, dataclass fields, or object's nothing
+    init = _member(index, cls, "__init__")
+    if init is None or init is _UNKNOWN:
+        return None if init is _UNKNOWN else ()
+    return init.params
+
+
 def _check_call(index: _Index, use: Symbol, broken: set[str]) -> Finding | None:
     if any(use.name == b or use.name.startswith(b + ".") for b in broken):
         return None
@@ -162,40 +213,51 @@ def _check_call(index: _Index, use: Symbol, broken: set[str]) -> Finding | None:
         owner, rest = index.longest_prefix(use.name)
         if owner is None or owner.kind != "class" or len(rest) != 1:
             return None
-        methods = sorted(
-            c
-            for c in index.children.get(owner.name, [])
-            if not c.startswith("_") and index.by_name[f"{owner.name}.{c}"].kind == "method"
-        )
-        listed = (
-            ", ".join(
-                f"`{m}({', '.join(index.by_name[f'{owner.name}.{m}'].params)})`" for m in methods
+        inherited = _member(index, owner, rest[0])
+        if inherited is _UNKNOWN:
+            return None  # A base outside the project may define it: not ours to judge.
+        if inherited is not None:
+            target = inherited
+        else:
+            methods = _methods(index, owner)
+            listed = (
+                ", ".join(f"`{m}({', '.join(_member_params(index, owner, m))})`" for m in methods)
+                or "no public methods"
             )
-            or "no public methods"
-        )
-        return drift(
-            SIGNATURE_MISMATCH,
-            use.name,
-            f"`{base_name(owner.name)}` has no method `{rest[0]}`; its methods: {listed}",
-            documented=f"{base_name(owner.name)}.{rest[0]}",
-            actual=", ".join(f"{base_name(owner.name)}.{m}" for m in methods) or None,
-            doc=use.source,
-            code=owner.source,
-        )
-    if target.kind not in ("function", "method", "class"):
+            return drift(
+                SIGNATURE_MISMATCH,
+                use.name,
+                f"`{base_name(owner.name)}` has no method `{rest[0]}`; its methods: {listed}",
+                documented=f"{base_name(owner.name)}.{rest[0]}",
+                actual=", ".join(f"{base_name(owner.name)}.{m}" for m in methods) or None,
+                doc=use.source,
+                code=owner.source,
+            )
+    if target.kind == "class":
+        params = _init_params(index, target)
+    elif target.kind in ("function", "method"):
+        params = target.params
+    else:
         return None
-    problem = signature_problem(target.params, use.positional, use.keywords)
+    if params is None:
+        return None
+    problem = signature_problem(params, use.positional, use.keywords)
     if problem is None:
         return None
     return drift(
         SIGNATURE_MISMATCH,
         use.name,
-        f"`{base_name(use.name)}({', '.join(target.params)})` {problem}",
+        f"`{base_name(use.name)}({', '.join(params)})` {problem}",
         documented=_call_text(use),
-        actual=f"{base_name(target.name)}({', '.join(target.params)})",
+        actual=f"{base_name(target.name)}({', '.join(params)})",
         doc=use.source,
         code=target.source,
     )
+
+
+def _member_params(index: _Index, owner: Symbol, name: str) -> tuple[str, ...]:
+    found = _member(index, owner, name)
+    return () if found is None or found is _UNKNOWN else found.params
 
 
 def signature_problem(
