@@ -78,6 +78,26 @@ JOB = "from proj.worker import app\n\n@app.task\ndef {0}():\n    pass\n"
             "proj.worker:app",
             set(),
         ),
+        # Django's INSTALLED_APPS with a part only the environment knows (`*extra`): the
+        # written entries are followed (the AppConfig path names its package)
+        (
+            {
+                "proj/worker.py": CELERY
+                + "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+                "app = Celery('p')\n"
+                "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+                "app.autodiscover_tasks()\n",
+                "proj/settings.py": "import os\nextra = os.environ['APPS'].split()\n"
+                "INSTALLED_APPS = ['django.contrib.auth', 'shop.apps.ShopConfig', *extra]\n"
+                "INSTALLED_APPS.append('mail')\n",
+                "shop/apps.py": "class ShopConfig:\n    name = 'shop'\n",
+                "shop/tasks.py": "from celery import shared_task\n@shared_task\ndef s():\n    pass\n",
+                "mail/tasks.py": "from celery import shared_task\n@shared_task\ndef m():\n    pass\n",
+                "other/tasks.py": "from celery import shared_task\n@shared_task\ndef o():\n    pass\n",
+            },
+            "proj.worker:app",
+            {"shop.tasks.s", "mail.tasks.m"},
+        ),
         # the `imports` setting of a config module loads task modules too
         (
             {

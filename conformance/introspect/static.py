@@ -92,6 +92,44 @@ def static_extraction(config: Config, source: SourceScan) -> Extraction:
     return Extraction(unique_spec(combined.spec), unique_items(combined.notices))
 
 
+def _known_strings(tree: ast.Module, name: str) -> list[str]:
+    """The string entries written for the module-level list ``name``: its literal's string
+    elements (a starred or computed element is skipped), and constants later added with
+    ``append``/``extend``/``+=``, in order, without repeats."""
+    found: dict[str, None] = {}
+
+    def add_all(node: ast.AST | None) -> None:
+        if isinstance(node, ast.List | ast.Tuple):
+            for element in node.elts:
+                if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                    found[element.value] = None
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            found.clear()  # a later assignment starts the list again
+            add_all(node.value)
+        elif (
+            isinstance(node, ast.AugAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == name
+        ):
+            add_all(node.value)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+            and node.args
+        ):
+            if node.func.attr == "append":
+                add_all(ast.List(elts=[node.args[0]]))
+            elif node.func.attr == "extend":
+                add_all(node.args[0])
+    return list(found)
+
+
 def missing_packages(config: Config, source: SourceScan) -> list[str]:
     """Top-level packages on the search paths that the apps load task or configuration
     modules from (``include=``, ``INSTALLED_APPS``, ``autodiscover_tasks([...])``) but
@@ -289,6 +327,17 @@ class _AppReader:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             # ``apps.shop.apps.ShopConfig`` names an AppConfig: its package is the app.
             return [_app_package(v, self.source.modules) for v in value]
+        known = _known_strings(info.context.tree, "INSTALLED_APPS")
+        if known:
+            # `[..., *env_apps]`: the written entries are the project's own apps; what
+            # only run time adds comes from the environment, outside the project.
+            self.notice(
+                "INSTALLED_APPS is partly computed at run time: autodiscovery follows its "
+                f"{len(known)} written entries",
+                info.context,
+                1,
+            )
+            return [_app_package(v, self.source.modules) for v in known]
         self.notice(
             "INSTALLED_APPS is computed at run time: autodiscovery not followed", info.context, 1
         )
