@@ -338,6 +338,23 @@ def is_setting(name: str) -> bool:
     return setting_name(name) is not None
 
 
+@functools.cache
+def _seconds_settings() -> frozenset[str]:
+    from celery.app import defaults
+
+    # Celery types every setting; its "float" ones are timeouts, limits and expiries.
+    return frozenset(
+        key for key, option in defaults.flatten(defaults.NAMESPACES) if option.type == "float"
+    )
+
+
+def is_seconds_setting(name: str) -> bool:
+    """Whether Celery reads the setting as a number of seconds (``task_time_limit``,
+    ``result_expires``…), so a doc's ``1 hour`` means 3600."""
+    new = setting_name(name)
+    return new is not None and new in _seconds_settings()
+
+
 def setting_default(name: str) -> object:
     """Celery's default for a setting, as JSON-like data (a ``timedelta`` in seconds).
 

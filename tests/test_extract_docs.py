@@ -170,3 +170,26 @@ def test_a_five_megabyte_page_is_read_in_linear_time() -> None:
     per_unit_large = large_seconds / len(large)
     assert per_unit_large < per_unit_small * 4
     assert large_seconds < 120
+
+
+@pytest.mark.parametrize(
+    ("setting", "written", "value"),
+    [
+        # Conforming: a time limit written with its unit is that many seconds.
+        ("task_time_limit", "1 hour", 3600),
+        # Conforming: minutes, short.
+        ("task_soft_time_limit", "55 min", 3300),
+        # Conforming: an expiry Celery keeps as a timedelta, written in days.
+        ("result_expires", "1 day", 86400),
+        # A bare number stays the number.
+        ("task_time_limit", "3600", 3600),
+        # Not a seconds setting: text with a unit-like word stays as written.
+        ("worker_max_memory_per_child", "200 m", "200 m"),
+        # Not a duration at all: a rate limit stays as written.
+        ("task_default_rate_limit", "10/m", "10/m"),
+    ],
+)
+def test_setting_table_values_with_units(setting: str, written: str, value: object) -> None:
+    page = f"# Settings\n\n| Setting | Value |\n| --- | --- |\n| `{setting}` | {written} |\n"
+    found = extract_text(page, "docs/settings.md")
+    assert found.spec.setting(setting) == value

@@ -61,6 +61,23 @@ SIGNAL_CASES: list[tuple[str, list[Handler]]] = [
     ),
     # .connect on something that is not a Celery signal
     ("@button.clicked.connect\ndef on_click(): pass\nmy_signal.connect(f)\n", []),
+    # conforming: the handler records its metric through a helper of the same module
+    (
+        "from prometheus_client import Counter\n"
+        "FAILS = Counter('task_failures', 'Failures', ['task'])\n"
+        "def _count(name):\n    FAILS.labels(name).inc()\n"
+        "def _record(sender):\n    _count(sender.name)\n"
+        "@task_failure.connect\ndef on_fail(sender=None, **kw):\n    _record(sender)\n",
+        [("task_failure", "on_fail", None, ("task_failures",), ())],
+    ),
+    # a helper the handler does not call adds nothing
+    (
+        "from prometheus_client import Counter\n"
+        "FAILS = Counter('task_failures', 'Failures', ['task'])\n"
+        "def _count(name):\n    FAILS.labels(name).inc()\n"
+        "@task_failure.connect\ndef on_fail(sender=None, **kw):\n    print(sender)\n",
+        [("task_failure", "on_fail", None, (), ())],
+    ),
 ]
 
 

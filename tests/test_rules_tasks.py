@@ -85,6 +85,27 @@ CASES = [
         Spec(tasks=(code_task("app.t.x", options={"time_limit": 1800}),)),
         {("task.option-mismatch", "app.t.x")},
     ),
+    # Conforming: a task the docs name only as what a beat entry runs is mentioned.
+    (
+        Spec(schedules=(Schedule("weekly-report", "tasks.weekly_report"),)),
+        Spec(
+            tasks=(code_task("tasks.weekly_report"),),
+            schedules=(Schedule("weekly-report", "tasks.weekly_report"),),
+        ),
+        set(),
+    ),
+    # Conforming: a task the docs name only in their `task_routes` is mentioned.
+    (
+        Spec(routes=(Route("tasks.weekly_report", "maintenance"),)),
+        Spec(tasks=(code_task("tasks.weekly_report"),)),
+        set(),
+    ),
+    # A beat entry's task the docs name differently still leaves the real task unmentioned.
+    (
+        Spec(schedules=(Schedule("weekly-report", "tasks.monthly_report"),)),
+        Spec(tasks=(code_task("tasks.weekly_report"),)),
+        {("task.undocumented", "tasks.weekly_report")},
+    ),
 ]
 
 

@@ -128,3 +128,40 @@ def test_scanning_celery_itself_is_fast_and_clean() -> None:
     assert len(result.extraction.spec.symbols) > 1000
     # Generous bound for a loaded CI machine; about 1.2 s on two cores.
     assert elapsed < 15
+
+
+MONITORING = (
+    "from prometheus_client import Counter\n"
+    "FAILURES = Counter('task_failures', 'Failed tasks', ['task_name'])\n"
+    "def record_failure(name):\n    FAILURES.labels(task_name=name).inc()\n"
+    "def log_failure(name):\n    print(name)\n"
+)
+HELPER_CASES = [
+    # conforming: the handler records through a helper imported by name
+    (
+        "from app.monitoring import record_failure",
+        "record_failure(sender.name)",
+        ("task_failures",),
+    ),
+    # conforming: through the helper's module
+    ("from app import monitoring", "monitoring.record_failure(sender.name)", ("task_failures",)),
+    # an imported helper that records nothing adds nothing
+    ("from app.monitoring import log_failure", "log_failure(sender.name)", ()),
+]
+
+
+@pytest.mark.parametrize(("imports", "call", "metrics"), HELPER_CASES)
+def test_signal_handler_metrics_recorded_by_an_imported_helper(
+    tmp_path: Path, imports: str, call: str, metrics: tuple[str, ...]
+) -> None:
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "monitoring.py").write_text(MONITORING)
+    (package / "signals.py").write_text(
+        f"from celery.signals import task_failure\n{imports}\n"
+        f"@task_failure.connect\ndef on_failure(sender=None, **kw):\n    {call}\n"
+    )
+    scan = scan_package_sources(tmp_path, [tmp_path], "app")
+    (handler,) = scan.extraction.spec.signals
+    assert handler.metrics == metrics

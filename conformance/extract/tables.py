@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import get_args
 
-from conformance.celery_naming import setting_name
+from conformance.celery_naming import is_seconds_setting, setting_name
 from conformance.commands import services_from_shell_text
 from conformance.extract.collect import Collector
 from conformance.extract.context import Topic
@@ -274,7 +274,12 @@ def _settings(table: Table, cols: Columns, out: Collector) -> None:
         name = (setting_name(written) or setting_name(written, "CELERY")) if written else None
         if name is None:
             continue
-        value = parse_scalar(cell(row, value_col))
+        text = cell(row, value_col)
+        value = parse_scalar(text)
+        if isinstance(value, str) and is_seconds_setting(name):
+            # "1 hour", "55 min": a duration with its unit, as people write limits.
+            seconds = parse_duration(text)
+            value = seconds if seconds is not None else value
         out.add(Setting(name, value, source=out.at(row.line)))
 
 

@@ -398,11 +398,15 @@ def _link(scans: Sequence[tuple[_File, ModuleScan]]) -> Extraction:
                 helper = f"{file.module}.{use.function.partition('.')[0]}"
                 if _used_elsewhere(helper, file.module, references):
                     extra[f"{file.module}.{use.receiver}"].append(use.location)
+    recorded_by = _metrics_by_function(scans, index)
     combined = Extraction(Spec())
     for file, scan in scans:
         spec = scan.extraction.spec
         metrics = tuple(_with_uses(file.module, m, extra) for m in spec.metrics)
-        signals = tuple(_signal_metrics(s, scan.imports, index) for s in spec.signals)
+        signals = tuple(
+            _signal_metrics(s, scan.imports, index, scan.handler_calls, recorded_by)
+            for s in spec.signals
+        )
         spec = replace(spec, metrics=metrics, signals=signals)
         combined = combined.merge(Extraction(spec, scan.extraction.notices))
     return combined
@@ -419,8 +423,30 @@ def _with_uses(module: str, metric: Metric, extra: Mapping[str, list[Location]])
     return replace(metric, recorded_at=tuple(sorted({*metric.recorded_at, *added})))
 
 
+def _metrics_by_function(
+    scans: Sequence[tuple[_File, ModuleScan]], index: Mapping[str, Metric]
+) -> dict[str, list[str]]:
+    """``module.function`` → the metric names its body records (helpers such as
+    ``monitoring.record_failure`` that signal handlers call)."""
+    found: dict[str, list[str]] = {}
+    for file, scan in scans:
+        for use in scan.metric_uses:
+            if use.function is None:
+                continue
+            key = f"{file.module}.{use.receiver}" if use.local else use.target
+            metric = index.get(key)
+            if metric is not None:
+                names = found.setdefault(f"{file.module}.{use.function.partition('.')[0]}", [])
+                names.append(metric.name)
+    return found
+
+
 def _signal_metrics(
-    handler: SignalHandler, imports: Mapping[str, str], index: Mapping[str, Metric]
+    handler: SignalHandler,
+    imports: Mapping[str, str],
+    index: Mapping[str, Metric],
+    handler_calls: Mapping[str, tuple[str, ...]],
+    recorded_by: Mapping[str, list[str]],
 ) -> SignalHandler:
     names = []
     for name in handler.metrics:
@@ -430,6 +456,8 @@ def _signal_metrics(
             metric = index.get(f"{target}.{rest}" if rest else target)
             name = metric.name if metric is not None else name
         names.append(name)
+    for callee in handler_calls.get(handler.handler or "", ()):
+        names.extend(recorded_by.get(callee, ()))
     return replace(handler, metrics=tuple(dict.fromkeys(names)))
 
 

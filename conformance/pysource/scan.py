@@ -20,7 +20,7 @@ from conformance.pysource.canvas import find_canvas
 from conformance.pysource.config import find_config
 from conformance.pysource.context import ModuleContext, build_context
 from conformance.pysource.metrics import MetricUse, find_metric_definitions, find_metric_uses
-from conformance.pysource.signals import find_signal_handlers, handler_names
+from conformance.pysource.signals import find_signal_handlers, handler_callees, handler_names
 from conformance.pysource.symbols import find_symbols
 from conformance.pysource.tasks import find_tasks
 from conformance.pysource.values import Lookup
@@ -37,6 +37,8 @@ class ModuleScan:
     constants: Mapping[str, Any]
     references: frozenset[str]
     counted_functions: frozenset[str]
+    # Signal handler name -> imported callables it calls (to add what those record).
+    handler_calls: Mapping[str, tuple[str, ...]]
 
 
 def scan_python(
@@ -146,6 +148,7 @@ def scan_context(
         constants=dict(ctx.names),
         references=frozenset(references),
         counted_functions=frozenset(counted),
+        handler_calls={name: handler_callees(ctx, name) for name in handler_names(signals)},
     )
 
 

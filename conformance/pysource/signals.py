@@ -52,6 +52,39 @@ def find_signal_handlers(ctx: ModuleContext, uses: Sequence[MetricUse]) -> list[
     return handlers
 
 
+def handler_callees(ctx: ModuleContext, handler: str) -> tuple[str, ...]:
+    """Imported callables the handler calls, itself or through the module's own helper
+    functions it calls, as dotted names (``app.monitoring.record_failure``): the package
+    scan adds the metrics those record to the handler's."""
+    names: list[str] = []
+    for call in _body_nodes(ctx, *_reachable(ctx, handler)):
+        if not isinstance(call, ast.Call):
+            continue
+        written = dotted(call.func)
+        if written is None or written.partition(".")[0] not in ctx.imports:
+            continue
+        target = ctx.resolve_text(written)
+        if target not in names:
+            names.append(target)
+    return tuple(names)
+
+
+def _reachable(ctx: ModuleContext, handler: str) -> set[str]:
+    """The handler and the module's top-level functions it calls, directly or through
+    each other: a handler often records its metric in a small helper."""
+    functions = {scope.qualname for scope in ctx.scopes.values() if "." not in scope.qualname}
+    found = {handler}
+    pending = [handler]
+    while pending:
+        current = pending.pop()
+        for call in _body_nodes(ctx, current):
+            func = call.func if isinstance(call, ast.Call) else None
+            if isinstance(func, ast.Name) and func.id in functions and func.id not in found:
+                found.add(func.id)
+                pending.append(func.id)
+    return found
+
+
 def handler_names(handlers: Sequence[SignalHandler]) -> set[str]:
     return {h.handler for h in handlers if h.handler}
 
@@ -111,18 +144,22 @@ def _inside(scope: Scope | None, handler: str) -> bool:
     )
 
 
-def _body_nodes(ctx: ModuleContext, handler: str | None) -> list[ast.AST]:
-    if handler is None:
-        return []
-    return [node for node, scope in ctx.nodes_of(ast.Call) if _inside(scope, handler)]
+def _body_nodes(ctx: ModuleContext, *functions: str | None) -> list[ast.AST]:
+    wanted = [f for f in functions if f is not None]
+    return [
+        node
+        for node, scope in ctx.nodes_of(ast.Call)
+        if any(_inside(scope, function) for function in wanted)
+    ]
 
 
 def _metrics(ctx: ModuleContext, uses: Sequence[MetricUse], handler: str | None) -> tuple[str, ...]:
     names: list[str] = []
+    functions = _reachable(ctx, handler) if handler is not None else set()
     for use in uses:
         if handler is None or use.function is None or not use.certain:
             continue
-        if use.function == handler or use.function.startswith(f"{handler}."):
+        if use.function.partition(".")[0] in functions:
             name = ctx.metric_variables.get(use.receiver, use.receiver)
             if name not in names:
                 names.append(name)

@@ -163,7 +163,9 @@ def render_value(value: Value) -> str:
 
 def _names_mentioned_elsewhere(ctx: Context) -> set[str]:
     """Code task names the docs account for without documenting them as tasks: the code
-    counterpart of a documented canvas callback or header (the canvas rule judges those)."""
+    counterpart of a documented canvas callback or header (the canvas rule judges those),
+    and a task the docs name as what a beat entry runs or where a route sends it (the
+    schedule and route rules judge those)."""
     from conformance.rules.canvas import paired_flows
 
     names: set[str] = set()
@@ -172,4 +174,10 @@ def _names_mentioned_elsewhere(ctx: Context) -> set[str]:
             if written:
                 resolved = ctx.resolve_actual_name(written)
                 names.add(resolved or written)
+    written_in_docs = [s.task for s in ctx.documented_schedules if s.task]
+    written_in_docs += [r.task for r in ctx.documented.routes if r.pattern == "exact"]
+    for written in written_in_docs:
+        resolved = ctx.resolve_actual_name(written)
+        if resolved is not None:
+            names.add(resolved)
     return names
