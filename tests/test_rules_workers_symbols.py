@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import Bootstep, Service, Spec, Symbol, Worker
+from conformance.model import Bootstep, Service, Setting, Spec, Symbol, Worker
 from conformance.rules.symbols import signature_problem
 
 from rulekit import outcome
@@ -180,6 +180,35 @@ WORKER_CASES = [
         Spec(workers=(Worker("gpu", queues=("models",)),)),
         Spec(services=DEPLOYED),
         {("worker.profile-missing", "gpu")},
+    ),
+    # Concurrency and prefetch as deployed: `-c 4`, and the app's prefetch setting.
+    (
+        Spec(
+            workers=(
+                Worker("batch", queues=("batch", "models"), concurrency=4, prefetch_multiplier=1),
+            )
+        ),
+        Spec(
+            services=(Service("worker", "worker", queues=("batch", "models"), concurrency=4),),
+            settings=(Setting("worker_prefetch_multiplier", 1),),
+        ),
+        set(),
+    ),
+    # Another concurrency; and Celery's default prefetch (4) where the docs say 1.
+    (
+        Spec(
+            workers=(
+                Worker("batch", queues=("batch", "models"), concurrency=2, prefetch_multiplier=1),
+            )
+        ),
+        Spec(services=(Service("worker", "worker", queues=("batch", "models"), concurrency=4),)),
+        {("worker.profile-mismatch", "batch")},
+    ),
+    # A worker without -c: its concurrency is the machine's core count, not judged.
+    (
+        Spec(workers=(Worker("maint", queues=("maintenance",), concurrency=1),)),
+        Spec(services=DEPLOYED),
+        set(),
     ),
     # No deployment read at all: profiles are not judged.
     (Spec(workers=(Worker("gpu", queues=("models",)),)), Spec(), set()),

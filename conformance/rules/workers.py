@@ -44,6 +44,19 @@ PROFILE_MISSING = define(
 )
 
 
+PROFILE_MISMATCH = define(
+    "worker.profile-mismatch",
+    CATEGORY,
+    "warning",
+    "the worker deployed for a documented profile runs with another concurrency or prefetch",
+    why="Concurrency and prefetch decide throughput, memory and how long tasks wait behind "
+    "a busy process; capacity was planned with the documented numbers.",
+    example="Docs: the `gpu` profile runs `-c 2`; the deployed worker runs `-c 8`.",
+    fix="Change the worker's `-c` / `--prefetch-multiplier` (or `worker_prefetch_multiplier`), "
+    "or correct the documented profile.",
+)
+
+
 def _class_names(ctx: Context) -> dict[str, str]:
     """Last part → full name of every class in the code."""
     return {base_name(s.name): s.name for s in ctx.actual.symbols if s.kind == "class"}
@@ -118,4 +131,40 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
                 doc=profile.source,
             )
         else:
-            yield Conforming(CATEGORY, name, profile.source, match.source)
+            differences = _profile_differences(ctx, profile, match)
+            for what, documented, actual in differences:
+                yield drift(
+                    PROFILE_MISMATCH,
+                    name,
+                    f"worker profile `{name}`: documented {what} {documented}, the deployed "
+                    f"worker `{match.name}` runs with {actual}",
+                    documented=f"{what}={documented}",
+                    actual=f"{what}={actual}",
+                    doc=profile.source,
+                    code=match.source,
+                )
+            if not differences:
+                yield Conforming(CATEGORY, name, profile.source, match.source)
+
+
+def _profile_differences(
+    ctx: Context, profile: Worker | Service, match: Worker | Service
+) -> list[tuple[str, int, int]]:
+    """(what, documented, deployed) for concurrency and prefetch. A worker without `-c`
+    runs as many processes as the machine has cores: not known here, not judged. Without
+    `--prefetch-multiplier` the app's `worker_prefetch_multiplier` applies."""
+    found: list[tuple[str, int, int]] = []
+    if (
+        profile.concurrency is not None
+        and match.concurrency is not None
+        and profile.concurrency != match.concurrency
+    ):
+        found.append(("concurrency", profile.concurrency, match.concurrency))
+    if profile.prefetch_multiplier is not None:
+        deployed = match.prefetch_multiplier
+        if deployed is None:
+            setting = ctx.actual.setting("worker_prefetch_multiplier", 4)
+            deployed = setting if isinstance(setting, int) else None
+        if deployed is not None and deployed != profile.prefetch_multiplier:
+            found.append(("prefetch multiplier", profile.prefetch_multiplier, deployed))
+    return found
