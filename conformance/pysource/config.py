@@ -366,18 +366,19 @@ class _Reader:
     # --- recognizing the callee -----------------------------------------------------
 
     def _is_celery(self, func: ast.expr) -> bool:
-        resolved = self.ctx.resolve(func)
-        if resolved is None or resolved.rpartition(".")[2] != "Celery":
-            return False
-        root = (dotted(func) or "").partition(".")[0]
-        return resolved.startswith("celery") or root not in self.ctx.imports
+        return self._is_class(func, "Celery", "celery")
 
     def _is_kombu_queue(self, func: ast.expr) -> bool:
+        return self._is_class(func, "Queue", "kombu")
+
+    def _is_class(self, func: ast.expr, name: str, package: str) -> bool:
+        """``func`` names ``package``'s class ``name`` (or a same-named class a doc
+        snippet uses without showing its import)."""
         resolved = self.ctx.resolve(func)
-        if resolved is None or resolved.rpartition(".")[2] != "Queue":
+        if resolved is None or resolved.rpartition(".")[2] != name:
             return False
         root = (dotted(func) or "").partition(".")[0]
-        return resolved.startswith("kombu") or root not in self.ctx.imports
+        return resolved.startswith(package) or root not in self.ctx.imports
 
     def _conf_beat(self, node: ast.expr) -> bool:
         """``<app>.conf.beat_schedule``."""
