@@ -227,3 +227,15 @@ def test_option_mismatches_of_one_task_read_as_one_bullet() -> None:
     text = render_markdown(seed_result(findings=findings, conforming=()))
     assert text.count("`tasks.x`:") == 2  # one documented bullet, one actual bullet
     assert "time\\_limit=60, max\\_retries=3" in text or "max\\_retries=3, time\\_limit=60" in text
+
+
+def test_a_metric_neither_documented_nor_recorded_reads_as_one_bullet() -> None:
+    code = Location("app/monitoring.py", 7)
+    findings = (
+        finding("metric.undocumented", "jobs", None, "jobs", "m1", code=code),
+        finding("metric.not-integrated", "jobs", None, "never recorded", "m2", code=code),
+    )
+    text = render_markdown(seed_result(findings=findings, conforming=()))
+    area = text.split("## Key Findings")[1].split("## Critical Issues")[0]
+    assert area.count("- `jobs`") == 1
+    assert "`jobs` is defined (NOT in docs) and NOT recorded by any task" in area

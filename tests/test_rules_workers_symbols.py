@@ -7,7 +7,7 @@ import pytest
 from conformance.model import Bootstep, Service, Setting, Spec, Symbol, Worker
 from conformance.rules.symbols import signature_problem
 
-from rulekit import outcome
+from rulekit import conforming, outcome
 
 CODE = (
     Symbol("app", "module"),
@@ -227,3 +227,12 @@ def test_a_documented_worker_class_import_is_reported_once() -> None:
     )
     found = outcome(documented, Spec(symbols=CODE))
     assert found == {("worker.class-missing", "WorkerConfig")}
+    # ...and the import it came with is not listed as conforming either.
+    assert conforming(documented, Spec(symbols=CODE), "symbols") == set()
+
+
+def test_only_names_that_exist_conform() -> None:
+    uses = (imp("app.fal.FalAIClient"), imp("app.lazy.Anything"), imp("app.base.Model.x"))
+    assert conforming(Spec(symbols=uses), Spec(symbols=CODE), "symbols") == {
+        "app.fal.FalAIClient"
+    }

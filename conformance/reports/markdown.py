@@ -67,7 +67,8 @@ DOC_PHRASES: dict[str, str] = {
     "signal.handler-mismatch": "{s}: {dt}",
     "metric.type-mismatch": "{s} as a {dt}",
     "metric.labels-mismatch": "{s} with labels {dt}",
-    "config.mismatch": "{s} = {dt}",
+    "config.mismatch": "{d}",
+    "signature.mismatch": "a call of {s}",
 }
 
 ACTUAL_PHRASES: dict[str, str] = {
@@ -103,7 +104,7 @@ ACTUAL_PHRASES: dict[str, str] = {
     "symbol.renamed": "{a} (NOT {d})",
     "deploy.service-missing": "NO {s} service in the deployment files",
     "deploy.queue-unconsumed": "NO deployed worker consumes {s}",
-    "config.mismatch": "{s} = {at} (NOT {dt})",
+    "config.mismatch": "{a} (NOT {d})",
 }
 
 CONFORMING_PHRASES: dict[str, str] = {
@@ -333,7 +334,7 @@ def _areas(result: CheckResult) -> tuple[Area, ...]:
         fine = [c for c in conforming if c.category == category]
         documented = [_documented_bullet(f) for f in mine if f.documented is not None]
         documented += [_with_place(code_span(c.subject), c.doc) for c in fine]
-        actual = [_actual_bullet(f) for f in mine]
+        actual = _actual_bullets(mine)
         actual += [_conforming_bullet(c) for c in fine]
         title = AREAS.get(category, category.replace("-", " ").capitalize())
         areas.append(Area(category, escape_markdown(title), tuple(documented), tuple(actual)))
@@ -368,8 +369,35 @@ def _documented_bullet(finding: Finding) -> str:
     return _with_place(_phrase(pattern, finding), finding.doc)
 
 
-def _actual_bullet(finding: Finding) -> str:
-    return _with_place(_phrase(ACTUAL_PHRASES.get(finding.rule), finding), finding.code)
+# Two findings about one subject that read best as one sentence: (kept rule, dropped
+# rule) -> the kept finding's phrase.
+_JOINED: dict[tuple[str, str], str] = {
+    ("metric.not-integrated", "metric.undocumented"): (
+        "{s} is defined (NOT in docs) and NOT recorded by any task, signal or worker"
+    ),
+}
+
+
+def _actual_bullets(findings: list[Finding]) -> list[str]:
+    rules_of: dict[str, set[str]] = {}
+    for finding in findings:
+        rules_of.setdefault(finding.subject, set()).add(finding.rule)
+    bullets = []
+    for finding in findings:
+        rules = rules_of[finding.subject]
+        if any(dropped == finding.rule and kept in rules for kept, dropped in _JOINED):
+            continue
+        joined = next(
+            (
+                phrase
+                for (kept, dropped), phrase in _JOINED.items()
+                if kept == finding.rule and dropped in rules
+            ),
+            None,
+        )
+        pattern = joined or ACTUAL_PHRASES.get(finding.rule)
+        bullets.append(_with_place(_phrase(pattern, finding), finding.code))
+    return bullets
 
 
 def _conforming_bullet(item: Conforming) -> str:

@@ -99,12 +99,10 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
                     yield finding
                 continue
             if use.kind == "import":
-                yield Conforming(
-                    CATEGORY,
-                    use.name,
-                    use.source,
-                    index.by_name[use.name].source if use.name in index.by_name else None,
-                )
+                # Only a name that exists as written conforms: one left unjudged
+                # (inherited from outside, reported by the worker rules) does not.
+                if use.name in index.by_name:
+                    yield Conforming(CATEGORY, use.name, use.source, index.by_name[use.name].source)
                 continue
         if use.kind == "call":
             finding = _check_call(index, use, broken)
