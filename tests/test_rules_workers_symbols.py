@@ -233,6 +233,4 @@ def test_a_documented_worker_class_import_is_reported_once() -> None:
 
 def test_only_names_that_exist_conform() -> None:
     uses = (imp("app.fal.FalAIClient"), imp("app.lazy.Anything"), imp("app.base.Model.x"))
-    assert conforming(Spec(symbols=uses), Spec(symbols=CODE), "symbols") == {
-        "app.fal.FalAIClient"
-    }
+    assert conforming(Spec(symbols=uses), Spec(symbols=CODE), "symbols") == {"app.fal.FalAIClient"}
