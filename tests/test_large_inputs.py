@@ -24,13 +24,13 @@ from conformance.model import Notice
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bench_large import code_block, dense_page, long_lines, nested_list, table_rows
 
-SLACK = 2.0  # quadratic growth would show as ~4.0
+SLACK = 2.5  # quadratic growth shows as ~4.0; the slack absorbs a busy machine
 
 
 def seconds_per_byte(text: str) -> float:
-    """The best of two runs: the less disturbed by whatever else the machine does."""
+    """The best of three runs: the least disturbed by whatever else the machine does."""
     best = float("inf")
-    for _ in range(2):
+    for _ in range(3):
         start = time.perf_counter()
         extract_text(text, "docs/big.md")
         best = min(best, time.perf_counter() - start)

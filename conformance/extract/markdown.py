@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -34,18 +35,99 @@ class Directive:
     line: int
 
 
-def extract_text(text: str, path: str) -> Extraction:
+CHUNK_CHARS = 256 * 1024
+"""A page larger than this is parsed in pieces cut before top-level headings: markdown-it
+keeps a whole page's tokens (about 30 bytes of memory per byte of Markdown), a piece's
+tokens are freed once it is walked. The cuts never change what is extracted."""
+
+
+def extract_text(text: str, path: str, *, chunk_chars: int = CHUNK_CHARS) -> Extraction:
     """The documented spec of one page; ``path`` is what items' locations say."""
     out = Collector(path)
-    extract_into(text, path, out)
+    extract_into(text, path, out, chunk_chars=chunk_chars)
     return out.build()
 
 
-def extract_into(text: str, path: str, out: Collector) -> None:
+def extract_into(text: str, path: str, out: Collector, *, chunk_chars: int = CHUNK_CHARS) -> None:
     """Add one page's items to ``out`` (pages share it so mentions fold across pages)."""
     out.path = path
     with no_cyclic_gc():
-        _Walk(out).blocks(block_tree(PARSER.parse(text)))
+        _Walk(out).blocks(_top_level_blocks(text, chunk_chars))
+
+
+def _top_level_blocks(text: str, chunk_chars: int) -> Iterator[Node]:
+    """The page's top-level blocks, parsed piece by piece (see :data:`CHUNK_CHARS`);
+    token lines are page lines, as if the page had been parsed whole."""
+    for first_line, piece in split_before_headings(text, chunk_chars):
+        tokens = PARSER.parse(piece)
+        if first_line:
+            for token in tokens:
+                if token.map is not None:
+                    token.map = [token.map[0] + first_line, token.map[1] + first_line]
+        yield from block_tree(tokens)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_ATX_HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)$")
+_RAW_HTML_START = re.compile(r" {0,3}<(script|pre|style|textarea)(?:[\s>]|$)", re.IGNORECASE)
+
+
+def split_before_headings(text: str, chunk_chars: int) -> Iterator[tuple[int, str]]:
+    """``(first line, piece)`` of ``text`` cut into pieces of about ``chunk_chars``.
+
+    A cut is made only before a line that is a top-level ATX heading (``#`` in column
+    0) after a blank line, outside fenced code, HTML comments and raw HTML blocks: such a
+    heading always ends whatever came before it (paragraph, list, quote, table), so each
+    piece parses exactly as it does inside the whole page.
+    """
+    if len(text) <= chunk_chars:
+        yield 0, text
+        return
+    # Lines as Markdown counts them (str.splitlines also breaks at \f, \x1c, \u2028...).
+    lines = _LINE.findall(text)
+    start = 0
+    size = 0
+    fence: str | None = None
+    html_end: str | None = None
+    previous_blank = True
+    for number, line in enumerate(lines):
+        body = line.rstrip("\r\n")
+        if (
+            fence is None
+            and html_end is None
+            and previous_blank
+            and size >= chunk_chars
+            and _ATX_HEADING.match(body)
+        ):
+            yield start, "".join(lines[start:number])
+            start, size = number, 0
+        size += len(line)
+        if fence is not None:
+            closing = _FENCE.match(body)
+            if (
+                closing
+                and closing.group(1)[0] == fence[0]
+                and len(closing.group(1)) >= len(fence)
+                and not closing.group(2).strip()
+            ):
+                fence = None
+        elif html_end is not None:
+            if html_end in body.lower():
+                html_end = None
+        else:
+            opening = _FENCE.match(body)
+            raw = _RAW_HTML_START.match(body)
+            if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
+                fence = opening.group(1)
+            elif body.lstrip(" ").startswith("<!--") and "-->" not in body.split("<!--", 1)[1]:
+                html_end = "-->"
+            elif raw:
+                html_end = f"</{raw.group(1).lower()}>"
+                if html_end in body.lower():
+                    html_end = None
+        previous_blank = not body.strip()
+    yield start, "".join(lines[start:])
 
 
 @dataclass(slots=True)
@@ -96,7 +178,7 @@ class _Walk:
         self.out = out
         self.section = Section()
 
-    def blocks(self, nodes: list[Node]) -> None:
+    def blocks(self, nodes: Iterable[Node]) -> None:
         pending: list[Directive] = []
         for node in nodes:
             if node.type == "html_block":
