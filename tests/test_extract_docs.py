@@ -17,7 +17,7 @@ EXAMPLE_ROOT = Path(__file__).parent.parent / "examples" / "background-tasks"
 EXAMPLE_PAGE = EXAMPLE_ROOT / "docs" / "03-backend" / "services" / "background-tasks.md"
 
 TASK_PAGE = "# Tasks\n\n| Task | Queue |\n| --- | --- |\n| `tasks.a` | `q1` |\n"
-OTHER_PAGE = "# Tasks\n\n- `tasks.a` does a thing\n- `tasks.b` does another\n"
+OTHER_PAGE = "# Celery tasks\n\n- `tasks.a` does a thing\n- `tasks.b` does another\n"
 
 
 def test_locations_are_relative_to_the_root_in_posix_form(tmp_path: Path) -> None:

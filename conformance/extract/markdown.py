@@ -13,7 +13,7 @@ from conformance.extract.blocks import read_fence
 from conformance.extract.collect import Collector
 from conformance.extract.context import Section
 from conformance.extract.prose import read_list_item, read_paragraph
-from conformance.extract.tables import Table, TableRow, read_table
+from conformance.extract.tables import Columns, Table, TableRow, read_table
 from conformance.extract.values import plain
 from conformance.gcpause import no_cyclic_gc
 from conformance.model import Extraction, Waiver
@@ -52,7 +52,7 @@ def extract_into(text: str, path: str, out: Collector, *, chunk_chars: int = CHU
     """Add one page's items to ``out`` (pages share it so mentions fold across pages)."""
     out.path = path
     with no_cyclic_gc():
-        _Walk(out).blocks(_top_level_blocks(text, chunk_chars))
+        _Walk(out, is_celery_page(text, path)).blocks(_top_level_blocks(text, chunk_chars))
 
 
 def _top_level_blocks(text: str, chunk_chars: int) -> Iterator[Node]:
@@ -173,10 +173,55 @@ def block_tree(tokens: list[Token]) -> list[Node]:
     return top
 
 
+# Prose, lists and tables are read as Celery items only on pages that talk about Celery:
+# a contributor guide's "Release tasks" list is not a list of Celery tasks. Code blocks
+# are explicit and always read; so is a table with a column only Celery tables have.
+_CELERY_PAGE = re.compile(
+    r"\b(?:celery|workers?|brokers?|beat|queues?|periodic|crontab|"
+    r"background (?:tasks?|jobs?))\b",
+    re.IGNORECASE,
+)
+_CELERY_COLUMNS = frozenset(
+    {
+        "queue",
+        "queues",
+        "time limit",
+        "soft time limit",
+        "retries",
+        "max retries",
+        "retry delay",
+        "rate limit",
+        "acks late",
+        "schedule",
+        "crontab",
+        "concurrency",
+        "prefetch",
+        "signal",
+        "metric",
+        "labels",
+        "beat entry",
+        "setting",  # rows count only when they name real Celery settings
+    }
+)
+
+
+_CELERY_PATH = re.compile(
+    r"\b(?:celery|workers?|queues?|beat|periodic|background|tasks|jobs)\b", re.IGNORECASE
+)
+
+
+def is_celery_page(text: str, path: str = "") -> bool:
+    """Whether a page talks about Celery (see :data:`_CELERY_PAGE`), or its path says
+    so (``docs/celery/...``, ``docs/background-tasks.md``, ``docs/tasks.md``)."""
+    words = re.sub(r"[\W_]+", " ", path)
+    return _CELERY_PAGE.search(text) is not None or _CELERY_PATH.search(words) is not None
+
+
 class _Walk:
-    def __init__(self, out: Collector) -> None:
+    def __init__(self, out: Collector, celery_page: bool = True) -> None:
         self.out = out
         self.section = Section()
+        self.celery_page = celery_page
 
     def blocks(self, nodes: Iterable[Node]) -> None:
         pending: list[Directive] = []
@@ -197,21 +242,26 @@ class _Walk:
         if node.type == "heading":
             self.section = self.section.enter(int(node.tag[1:]), plain(_inline_of(node)))
         elif node.type == "paragraph":
-            read_paragraph(_inline_of(node), line, topics, self.out)
+            if self.celery_page:
+                read_paragraph(_inline_of(node), line, topics, self.out)
         elif node.type in ("bullet_list", "ordered_list"):
             for item in node.children:
                 self._list_item(item)
         elif node.type == "blockquote":
             self.blocks(node.children)
         elif node.type == "table":
-            read_table(_table(node), topics, self.out)
+            table = _table(node)
+            if self.celery_page or _CELERY_COLUMNS & set(Columns.of(table.header).keys):
+                read_table(table, topics, self.out)
         elif node.type == "fence":
             # map[0] is the opening fence; the code starts on the next line.
             read_fence(node.info, node.content, line + 1, topics, self.out)
 
     def _list_item(self, item: Node) -> None:
         children = list(item.children)
-        if children and children[0].type == "paragraph":
+        if children and children[0].type == "paragraph" and not self.celery_page:
+            children = children[1:]  # its text is prose, but nested code blocks still count
+        elif children and children[0].type == "paragraph":
             read_list_item(_inline_of(children[0]), _line(item), self.section.topics, self.out)
             children = children[1:]
         self.blocks(children)
