@@ -220,3 +220,9 @@ def test_django_namespace_hint() -> None:
         namespace="CELERY",
     ).extraction.spec.settings
     assert [(s.name, s.value) for s in found] == [("task_time_limit", 30)]
+
+
+def test_each_setting_points_at_its_own_keyword_line() -> None:
+    code = "app = Celery('p',\n    timezone='UTC')\napp.conf.update(\n    task_time_limit=60,\n    task_acks_late=True,\n)\n"
+    lines = {s.name: s.source.line for s in scan(code).spec.settings if s.source}
+    assert lines == {"timezone": 2, "task_time_limit": 4, "task_acks_late": 5}

@@ -148,7 +148,7 @@ class _Reader:
                     self._spread(keyword.value, node)
                 else:
                     raw = _CONSTRUCTOR_SETTINGS.get(keyword.arg, keyword.arg)
-                    self.setting(raw, keyword.value, node)
+                    self.setting(raw, keyword.value, keyword)  # the keyword's own line
         elif isinstance(func, ast.Attribute) and func.attr == "update" and _conf_owner(func.value):
             for arg in node.args:
                 self._spread(arg, node)
@@ -156,7 +156,7 @@ class _Reader:
                 if keyword.arg is None:
                     self._spread(keyword.value, node)
                 else:
-                    self.setting(keyword.arg, keyword.value, node)
+                    self.setting(keyword.arg, keyword.value, keyword)
         elif (
             isinstance(func, ast.Attribute)
             and func.attr == "update"
