@@ -484,3 +484,27 @@ def test_app_module_candidates_find_what_celery_finds(
 )
 def test_app_module_candidates_order(spec: str, first: list[tuple[str, str | None]]) -> None:
     assert app_module_candidates(spec)[: len(first)] == first
+
+
+def test_the_live_probe_reads_every_option_static_mode_compares() -> None:
+    """probe.py runs without our package, so it keeps its own list: pin it to ours."""
+    import ast
+
+    from conformance.introspect.live import PROBE_PATH
+
+    tree = ast.parse(PROBE_PATH.read_text(encoding="utf-8"))
+    lists = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id in ("TASK_OPTIONS", "AUTORETRY_DEFAULTS")
+    }
+    read = {
+        *lists["TASK_OPTIONS"],
+        *(name for name, _ in lists["AUTORETRY_DEFAULTS"]),
+        "time_limit",
+        "soft_time_limit",
+        "autoretry_for",
+    }
+    assert read == set(TASK_OPTIONS)

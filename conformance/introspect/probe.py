@@ -62,6 +62,7 @@ TASK_OPTIONS = (
     "acks_late",
     "ignore_result",
     "track_started",
+    "priority",
 )
 AUTORETRY_DEFAULTS = (("retry_backoff", False), ("retry_backoff_max", 600), ("retry_jitter", True))
 
