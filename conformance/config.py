@@ -185,11 +185,17 @@ def check_app_spec(app: str, where: str = "configuration") -> str:
     module, _, attr = app.partition(":")
     if (
         not module
-        or not all(part.isidentifier() for part in module.split("."))
+        or not all(_module_part(part) for part in module.split("."))
         or (attr and not all(part.isidentifier() for part in attr.split(".")))
     ):
         raise ConformanceError(f"`app` must look like MODULE:ATTRIBUTE, not {app!r}", where)
     return app
+
+
+def _module_part(part: str) -> bool:
+    # Import by name accepts a folder called `adhocracy-plus` (real projects have them,
+    # and `celery -A adhocracy-plus` works), so a hyphen is allowed in module names.
+    return part.replace("-", "_").isidentifier()
 
 
 def _check_rules(value: Any, where: str) -> dict[str, RuleLevel]:

@@ -46,6 +46,36 @@ CASES = [
         ),
         {("task.renamed", "tasks.generate_single_model")},
     ),
+    # A name that differs by one word, each the other's closest: a rename even without a
+    # shared role (found on a real project: `..._phase_...` documented, `..._project_...` coded).
+    (
+        Spec(tasks=(doc_task("send_recently_started_phase_notifications"),)),
+        Spec(
+            tasks=(
+                code_task("app.n.send_recently_started_project_notifications"),
+                code_task("app.n.send_upcoming_event_notifications"),
+            )
+        ),
+        {
+            ("task.renamed", "send_recently_started_phase_notifications"),
+            ("task.undocumented", "app.n.send_upcoming_event_notifications"),
+        },
+    ),
+    # Two documented names equally close to one registered name: ambiguous, no pairing.
+    (
+        Spec(
+            tasks=(
+                doc_task("refresh_all_project_summary_cache_x"),
+                doc_task("refresh_all_project_summary_cache_y"),
+            )
+        ),
+        Spec(tasks=(code_task("app.t.refresh_all_project_summary_cache_z"),)),
+        {
+            ("task.missing", "refresh_all_project_summary_cache_x"),
+            ("task.missing", "refresh_all_project_summary_cache_y"),
+            ("task.undocumented", "app.t.refresh_all_project_summary_cache_z"),
+        },
+    ),
     # A similar name alone never pairs: no shared role, so missing + undocumented.
     (
         Spec(tasks=(doc_task("send_alert", queue="priority"),)),

@@ -98,6 +98,28 @@ JOB = "from proj.worker import app\n\n@app.task\ndef {0}():\n    pass\n"
             "proj.worker:app",
             {"shop.tasks.s", "mail.tasks.m"},
         ),
+        # INSTALLED_APPS only known at run time (settings assembled by a star import and a
+        # run-time `+=`): every package with a `tasks` module stands in for it, so a task
+        # that is registered is never reported missing (found on a real Django project)
+        (
+            {
+                "proj/worker.py": CELERY
+                + "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+                "app = Celery('p')\n"
+                "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+                "app.autodiscover_tasks()\n",
+                "proj/settings/__init__.py": "from .dev import *\n",
+                "proj/settings/dev.py": "import os\n"
+                "INSTALLED_APPS = tuple(os.environ['APPS'].split())\n",
+                "apps/__init__.py": "",
+                "apps/notify/tasks.py": "from celery import shared_task\n"
+                "@shared_task\ndef n():\n    pass\n",
+                "tests/helpers/tasks.py": "from celery import shared_task\n"
+                "@shared_task\ndef t():\n    pass\n",
+            },
+            "proj.worker:app",
+            {"apps.notify.tasks.n"},
+        ),
         # the `imports` setting of a config module loads task modules too
         (
             {

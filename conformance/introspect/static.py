@@ -92,6 +92,43 @@ def static_extraction(config: Config, source: SourceScan) -> Extraction:
     return Extraction(unique_spec(combined.spec), unique_items(combined.notices))
 
 
+_NOT_PROJECT_DIRS = frozenset(
+    {"node_modules", "site-packages", "tests", "test", "migrations", "docs", "build", "dist"}
+)
+
+
+def packages_with_module(search_dirs: Sequence[Path], related: str, depth: int = 4) -> list[str]:
+    """Dotted names of the packages under ``search_dirs`` that have a ``related`` module
+    (``pkg/tasks.py`` or ``pkg/tasks/``), at most ``depth`` folders down; virtualenvs,
+    hidden folders and tests are passed over."""
+    found: dict[str, None] = {}
+    for top in search_dirs:
+        stack: list[tuple[Path, tuple[str, ...]]] = [(top, ())]
+        while stack:
+            folder, parts = stack.pop()
+            if parts and (
+                (folder / related).with_suffix(".py").is_file()
+                or (folder / related / "__init__.py").is_file()
+            ):
+                found[".".join(parts)] = None
+            if len(parts) >= depth:
+                continue
+            try:
+                children = sorted(p for p in folder.iterdir() if p.is_dir())
+            except OSError:
+                continue
+            for child in children:
+                if (
+                    child.name.startswith((".", "_"))
+                    or child.name in _NOT_PROJECT_DIRS
+                    or (child / "pyvenv.cfg").exists()
+                    or not (child / "__init__.py").is_file()
+                ):
+                    continue
+                stack.append((child, (*parts, child.name)))
+    return sorted(found)
+
+
 def _known_strings(tree: ast.Module, name: str) -> list[str]:
     """The string entries written for the module-level list ``name``: its literal's string
     elements (a starred or computed element is skipped), and constants later added with
@@ -338,10 +375,17 @@ class _AppReader:
                 1,
             )
             return [_app_package(v, self.source.modules) for v in known]
+        # Unknown (settings assembled by star imports, `+=` of run-time values...): the
+        # project's packages with a `tasks` module stand in for it. Claiming fewer tasks
+        # would report real ones as missing; this can only add ones that may be registered.
+        packages = packages_with_module(self.config.search_dirs, "tasks")
         self.notice(
-            "INSTALLED_APPS is computed at run time: autodiscovery not followed", info.context, 1
+            "INSTALLED_APPS is computed at run time: autodiscovery approximated by the "
+            f"{len(packages)} packages on the search paths that have a `tasks` module",
+            info.context,
+            1,
         )
-        return []
+        return packages
 
     def related_module(self, package: str, related: str) -> str:
         if package not in self.source.modules and "." in package:

@@ -251,8 +251,48 @@ def match_tasks(ctx: Context) -> TaskMatching:
         taken_doc.add(doc.name)
         remaining_actual.pop(act.name)
         pairs.append(TaskPair(doc, act, "renamed", clues))
+    # 4. A name that differs by about one word, with nothing else to go on: a rename only
+    # when each is the other's single closest name (mutual best), never a near miss.
+    left = [d for d in unmatched if d.name not in taken_doc and d.name not in ambiguous]
+    for doc, act in _near_identical(left, list(remaining_actual.values())):
+        taken_doc.add(doc.name)
+        remaining_actual.pop(act.name)
+        pairs.append(TaskPair(doc, act, "renamed", ("nearly the same name",)))
     still_unmatched = tuple(d for d in unmatched if d.name not in taken_doc)
     return TaskMatching(tuple(pairs), still_unmatched, tuple(remaining_actual.values()), ambiguous)
+
+
+_NEAR_RATIO = 0.85
+_NEAR_WORDS = 0.6
+
+
+def _near(a: str, b: str) -> float:
+    """How nearly identical two base names are (0 when not nearly identical)."""
+    x, y = base_name(a).lower(), base_name(b).lower()
+    words_x, words_y = set(_words(x)), set(_words(y))
+    if not words_x or not words_y:
+        return 0.0
+    jaccard = len(words_x & words_y) / len(words_x | words_y)
+    ratio = difflib.SequenceMatcher(None, x, y).ratio()
+    return ratio if ratio >= _NEAR_RATIO and jaccard >= _NEAR_WORDS else 0.0
+
+
+def _near_identical(docs: list[Task], actual: list[Task]) -> list[tuple[Task, Task]]:
+    best_for_doc = {}
+    for doc in docs:
+        scored = sorted(((_near(doc.name, act.name), act.name) for act in actual), reverse=True)
+        if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+            best_for_doc[doc.name] = scored[0][1]
+    pairs = []
+    by_name = {t.name: t for t in actual}
+    for doc in docs:
+        target = best_for_doc.get(doc.name)
+        if target is None:
+            continue
+        rivals = sorted(((_near(d.name, target), d.name) for d in docs), reverse=True)
+        if rivals[0][1] == doc.name and (len(rivals) == 1 or rivals[1][0] < rivals[0][0]):
+            pairs.append((doc, by_name[target]))
+    return pairs
 
 
 def rename_clues(ctx: Context, doc: Task, act: Task) -> tuple[str, ...]:
