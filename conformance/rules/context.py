@@ -5,9 +5,10 @@ The docs mention one task many times (a table row, a decorator, a route key, a l
 :func:`consolidate_tasks` folds those mentions into one documented task. Matching then
 uses every clue, in order of certainty: the exact registered name, the same base name
 (``tasks.x`` vs ``app.workers.tasks.x``), and for renames a similar name *backed by the
-task's role* (same queue, same place in a chord, same beat entry, same parameters). A
-similar name alone never pairs two tasks: ``send_alert`` is not ``send_alerts_digest``
-unless something else says so.
+task's role* (same queue, same place in a chord, same beat entry, same parameters).
+Without a shared role only a name that differs by about one word pairs, and only when each
+is the other's single closest name. A merely similar name never pairs two tasks:
+``send_alert`` is not ``send_alerts_digest`` unless something else says so.
 """
 
 from __future__ import annotations
