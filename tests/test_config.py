@@ -22,6 +22,8 @@ from conformance.errors import ConformanceError
         (["media", "mail.worker:app"], ("media", "mail.worker:app")),
         # repeats are dropped, order kept
         (["a:app", "b:app", "a:app"], ("a:app", "b:app")),
+        # a folder with a hyphen imports by name (`celery -A adhocracy-plus` works)
+        ("adhocracy-plus.config.celery:celery_app", ("adhocracy-plus.config.celery:celery_app",)),
     ],
 )
 def test_app_is_a_string_or_a_list(tmp_path: Path, value: Any, apps: tuple[str, ...]) -> None:
@@ -39,6 +41,8 @@ def test_app_is_a_string_or_a_list(tmp_path: Path, value: Any, apps: tuple[str, 
         ["a:app", 3],
         # a malformed entry in the list
         ["a:app", "not a module:app"],
+        # a hyphen in the attribute is not a Python name
+        "pkg.mod:celery-app",
     ],
 )
 def test_bad_app_values_are_configuration_errors(tmp_path: Path, value: Any) -> None:
