@@ -210,6 +210,18 @@ WORKER_CASES = [
         Spec(services=DEPLOYED),
         set(),
     ),
+    # A documented `celery worker` without -Q runs the default queue, as does a deployed
+    # worker without -Q (or with -Q naming the default queue).
+    (
+        Spec(services=(Service("worker", "worker"),)),
+        Spec(services=(Service("celery", "worker", queues=("celery",)),)),
+        set(),
+    ),
+    (
+        Spec(services=(Service("worker", "worker"),)),
+        Spec(services=(Service("celery", "worker", queues=("emails",)),)),
+        {("worker.profile-missing", "worker")},
+    ),
     # No deployment read at all: profiles are not judged.
     (Spec(workers=(Worker("gpu", queues=("models",)),)), Spec(), set()),
 ]

@@ -63,16 +63,22 @@ def _class_names(ctx: Context) -> dict[str, str]:
 
 
 def _profile_match(profile: Worker | Service, ctx: Context) -> Service | Worker | None:
-    workers = [s for s in ctx.actual.services if s.role == "worker"]
-    wanted = set(profile.queues)
-    for service in workers:
-        if service.name == profile.name or (wanted and set(service.queues) == wanted):
-            return service
-    for worker in ctx.actual.workers:
-        if worker.kind == "profile" and (
-            worker.name == profile.name or (wanted and set(worker.queues) == wanted)
-        ):
-            return worker
+    """The deployed worker (or code profile) that runs a documented profile: same name,
+    or the same queues; a worker without ``-Q`` consumes the default queue."""
+    default = ctx.actual_default_queue
+
+    def consumed(queues: tuple[str, ...]) -> set[str]:
+        return set(queues) or {default}
+
+    wanted = consumed(profile.queues)
+    candidates: list[Service | Worker] = [s for s in ctx.actual.services if s.role == "worker"]
+    candidates += [w for w in ctx.actual.workers if w.kind == "profile"]
+    for candidate in candidates:
+        if candidate.name == profile.name:
+            return candidate
+    for candidate in candidates:
+        if consumed(candidate.queues) == wanted:
+            return candidate
     return None
 
 
