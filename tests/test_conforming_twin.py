@@ -9,14 +9,13 @@ severity and in either mode, is a false alarm. The real CLI runs in a child proc
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from clirun import run_cli
 
 TWIN = Path(__file__).parent / "fixtures" / "conforming" / "background_tasks"
 
@@ -42,17 +41,8 @@ MINIMUM_CONFORMING = {
 
 @pytest.fixture(scope="module", params=["live", "static"])
 def report(request: pytest.FixtureRequest) -> Any:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     command = ["check", "--format", "json", "--mode", request.param, "--fail-on", "info"]
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance", *command],
-        cwd=TWIN,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    proc = run_cli(TWIN, *command)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(proc.stdout)
     assert data["mode"] == request.param

@@ -9,13 +9,13 @@ subject.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+import clirun
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "background-tasks"
 DOC = "docs/03-backend/services/background-tasks.md"
@@ -82,16 +82,7 @@ SEED_WARNINGS = {
 
 
 def run_cli(*args: str, cwd: Path = EXAMPLE) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    return clirun.run_cli(cwd, *args)
 
 
 @pytest.fixture(scope="module", params=["live", "static"])

@@ -9,14 +9,13 @@ without timing, a dynamic route or setting), which the rules do not judge static
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from clirun import run_cli
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "examples" / "background-tasks"
@@ -32,19 +31,6 @@ PROJECTS = [
     # two apps in one repository, autodiscovery from a package list, a config module
     SHAPES / "two_apps",
 ]
-
-
-def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
 
 
 def findings(project: Path, mode: str) -> tuple[set[tuple[Any, ...]], dict[str, Any]]:

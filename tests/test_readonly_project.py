@@ -14,11 +14,12 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+import clirun
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "background-tasks"
 DOC = "docs/03-backend/services/background-tasks.md"
@@ -53,15 +54,7 @@ def project(tmp_path: Path) -> Iterator[Path]:
 def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # No PYTHONDONTWRITEBYTECODE here: the probe child must set it itself.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return clirun.run_cli(cwd, *args, env=env)
 
 
 @pytest.mark.parametrize(
