@@ -48,7 +48,8 @@ DOC = """\
 | `brokenapp.ping` | `celery` |
 """
 
-FALLBACK = "pyproject.toml:1: note: the app did not import, so this check used static analysis: "
+# The notice points at the `app = ...` line of the generated pyproject.toml (line 2).
+FALLBACK = "pyproject.toml:2: note: the app did not import, so this check used static analysis: "
 
 
 def make_project(root: Path, tail: str, timeout: float) -> Path:

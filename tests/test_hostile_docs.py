@@ -9,15 +9,15 @@ the expected lines.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+import clirun
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "background-tasks"
 TAG = "tag:yaml.org,2002:python/object/apply:os.system"
@@ -45,15 +45,7 @@ def listener() -> Iterator[socket.socket]:
 
 
 def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", *args],
-        cwd=cwd,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return clirun.run_cli(cwd, *args, timeout=60)
 
 
 def line_of(text: str, marker: str) -> int:

@@ -8,14 +8,13 @@ and each hostile name must come back as the literal text of a code span.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from clirun import run_cli
 
 HOSTILE_NAMES = [
     "{{ 7*7 }}",  # Jinja2 expression: must not become 49
@@ -64,15 +63,7 @@ def report_for(root: Path, names: list[str], cell: str) -> str:
     (root / "pyproject.toml").write_text(
         '[tool.conformance]\napp = "emptyapp:app"\ndocs = ["docs/*.md"]\n'
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "conformance", "check", "--mode", "static", "--format", "markdown"],
-        cwd=root,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(root, "check", "--mode", "static", "--format", "markdown", timeout=60)
     assert done.returncode == 1, done.stderr
     assert done.stderr == ""
     return done.stdout

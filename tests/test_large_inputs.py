@@ -9,7 +9,6 @@ quadratic cost would be 4x per byte).
 from __future__ import annotations
 
 import gc
-import os
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ import pytest
 
 from conformance.extract import extract_text
 from conformance.model import Notice
+
+from clirun import run_cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bench_large import code_block, dense_page, long_lines, nested_list, table_rows
@@ -141,15 +142,7 @@ def test_the_whole_check_finishes_on_a_large_project(tmp_path: Path) -> None:
     project = tmp_path / "project"
     subprocess.run(["cp", "-r", str(example), str(project)], check=True)
     (project / "docs" / "big.md").write_text(dense_page(1) + "\n\n" + table_rows(5_000))
-    done = subprocess.run(
-        [sys.executable, "-m", "conformance", "check", "--mode", "static", "--format", "json"],
-        cwd=project,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_cli(project, "check", "--mode", "static", "--format", "json")
     assert done.returncode == 1  # the example's drift, plus 5,000 undefined tasks
     assert done.stderr == ""
     assert done.stdout.count('"rule": "task.missing"') >= 5_000

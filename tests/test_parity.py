@@ -77,6 +77,8 @@ def test_auto_falls_back_to_static_and_says_so() -> None:
     fallback = [n for n in report["notices"] if n["kind"] == "static-fallback"]
     assert len(fallback) == 1
     assert "cloud_sdk_not_installed" in fallback[0]["message"]
+    # ...located where the configuration names the app
+    assert (fallback[0]["path"], fallback[0]["line"]) == ("pyproject.toml", 4)
     rules = {(f["rule"], f["subject"], f["actual"]) for f in report["findings"]}
     assert rules == {("task.option-mismatch", "svc.jobs.export", "time_limit=45")}
     # The module that does not parse is named with its line; the check went on.

@@ -9,9 +9,9 @@ the same naming and routing logic (:mod:`conformance.celery_naming`).
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from conformance.config import Config
 from conformance.errors import ConformanceError
@@ -87,14 +87,27 @@ def _introspection(
     except ConformanceError as error:
         if config.mode == "live":
             raise
+        path, line = _app_setting_location(config)
         notice = Notice(
             "static-fallback",
             f"the app did not import, so this check used static analysis: {error.message}",
-            str(config.source.name) if config.source else None,
-            None,
+            path,
+            line,
         )
         return Introspection(static_extraction(config, source).merge(deploy), "static", (notice,))
     return Introspection(_combine_live(live, source).merge(deploy), "live")
+
+
+def _app_setting_location(config: Config) -> tuple[str | None, int | None]:
+    """Where the configuration names the app: the fallback notice points there."""
+    if config.source is None:
+        return None, None
+    try:
+        lines = config.source.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    line = next((n for n, text in enumerate(lines, 1) if re.match(r"\s*app\s*=", text)), 1)
+    return config.rel(config.source), line
 
 
 def _probe_all(config: Config) -> Extraction:
@@ -179,11 +192,3 @@ def _metrics_with_uses(live: tuple[Metric, ...], scanned: tuple[Metric, ...]) ->
             )
     out.extend(by_name.values())
     return tuple(out)
-
-
-def package_dir(search_dirs: tuple[Path, ...], package: str) -> Path | None:
-    for folder in search_dirs:
-        candidate = folder / package
-        if (candidate / "__init__.py").is_file() or candidate.with_suffix(".py").is_file():
-            return candidate
-    return None

@@ -13,7 +13,7 @@ or a Schedule without timing, and a ``not-judged`` notice.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,19 +89,11 @@ def class_config(ctx: ModuleContext, class_name: str, namespace: str | None = No
 
     visit(class_name)
     for node in order:
-        for stmt in node.body:
-            targets: list[ast.expr] = []
-            if isinstance(stmt, ast.Assign):
-                targets = stmt.targets
-            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                targets = [stmt.target]
-            for target in targets:
-                if not isinstance(target, ast.Name):
-                    continue
-                normalized = setting_name(target.id, namespace)
-                if normalized is not None:
-                    value = ctx.names.get(f"{node.name}.{target.id}")
-                    reader.store(normalized, value, stmt)
+        for name, stmt in _assigned_names(node.body):
+            normalized = setting_name(name, namespace)
+            if normalized is not None:
+                value = ctx.names.get(f"{node.name}.{name}")
+                reader.store(normalized, value, stmt)
     return items
 
 
@@ -114,8 +106,12 @@ def looks_like_config(ctx: ModuleContext, namespace: str | None = None) -> bool:
 
 
 def _module_assignments(ctx: ModuleContext) -> dict[str, ast.stmt]:
-    found: dict[str, ast.stmt] = {}
-    for stmt in ctx.tree.body:
+    return dict(_assigned_names(ctx.tree.body))
+
+
+def _assigned_names(body: list[ast.stmt]) -> Iterator[tuple[str, ast.stmt]]:
+    """``(name, statement)`` of each plain ``name = ...`` / ``name: T = ...`` in ``body``."""
+    for stmt in body:
         targets: list[ast.expr] = []
         if isinstance(stmt, ast.Assign):
             targets = stmt.targets
@@ -123,8 +119,7 @@ def _module_assignments(ctx: ModuleContext) -> dict[str, ast.stmt]:
             targets = [stmt.target]
         for target in targets:
             if isinstance(target, ast.Name):
-                found[target.id] = stmt
-    return found
+                yield target.id, stmt
 
 
 def _conf_owner(node: ast.expr) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from conformance.celery_naming import route_matches
 from conformance.findings import Conforming, Finding
-from conformance.model import Location, Queue
+from conformance.model import Queue
 from conformance.rules.context import Context
 from conformance.rules.registry import define, drift
 
@@ -118,7 +118,3 @@ def _orphan_message(ctx: Context, queue: str) -> str:
             f" {names}, which {'are' if len(unknown) > 1 else 'is'} not registered"
         )
     return f"queue `{queue}` is declared but no registered task is routed to it"
-
-
-def first_location(*locations: Location | None) -> Location | None:
-    return next((loc for loc in locations if loc is not None), None)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from conformance.celery_naming import base_name, is_builtin_task
 from conformance.findings import Conforming, Finding
-from conformance.model import Schedule
 from conformance.rules.context import Context
 from conformance.rules.registry import define, drift
 from conformance.schedules import render, same_times
@@ -139,7 +138,3 @@ def _same_task(ctx: Context, documented: str, actual: str) -> bool:
             if base_name(pair.documented.name) == base_name(documented):
                 counterpart = pair.actual
     return counterpart is not None and counterpart.name == actual
-
-
-def entry_names(schedules: tuple[Schedule, ...]) -> set[str]:
-    return {s.name for s in schedules}
