@@ -382,6 +382,17 @@ def _plain(value: object) -> object:
 # --- finding the app ---------------------------------------------------------------------
 
 
+def consumed_queues(
+    selected: Sequence[str], declared: Sequence[str], default_queue: str
+) -> frozenset[str]:
+    """The queues a worker consumes: its ``-Q`` selection, or without one every queue in
+    ``task_queues`` (Celery's ``app.amqp.queues.consume_from`` is all of them until
+    ``-Q`` selects), or only the default queue when the app declares none."""
+    if selected:
+        return frozenset(selected)
+    return frozenset(declared) if declared else frozenset((default_queue,))
+
+
 def app_module_candidates(app: str) -> list[tuple[str, str | None]]:
     """Where ``celery -A APP`` looks for the app, in order (``celery.app.utils.find_app``).
 

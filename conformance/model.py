@@ -238,7 +238,12 @@ ServiceRole: TypeAlias = Literal["worker", "beat", "flower", "other"]
 
 @dataclass(frozen=True)
 class Service:
-    """A deployed process: a Compose service, a Procfile line, a systemd unit..."""
+    """A deployed process: a Compose service, a Procfile line, a systemd unit...
+
+    ``dynamic`` marks what the deployment runs but we could not read (a deploy file that
+    does not parse, a Go-templated manifest): its processes and queues are unknown, so no
+    rule may conclude from the deployment that something is absent.
+    """
 
     name: str
     role: ServiceRole = "other"
@@ -249,6 +254,7 @@ class Service:
     prefetch_multiplier: int | None = None
     source: Location | None = None
     origin: Origin = Origin.DOCS
+    dynamic: bool = False
 
 
 @dataclass(frozen=True)

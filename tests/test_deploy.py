@@ -9,7 +9,7 @@ import pytest
 
 from conformance.errors import ConformanceError
 from conformance.introspect.deploy import deploy_format, read_deploy_files
-from conformance.model import Origin
+from conformance.model import Location, Origin
 
 FIXTURES = Path(__file__).parent / "fixtures" / "deploy"
 APP = "app.workers.celery_app"
@@ -167,17 +167,23 @@ def test_a_glob_that_matches_nothing_is_a_notice(tmp_path: Path) -> None:
         ),
         # a Kubernetes manifest with a bad second document
         ("k8s.yaml", "kind: Pod\napiVersion: v1\n---\nkind: [\n", 5, "expected"),
+        # Compose with Jinja tags, as project templates ship it
+        ("docker-compose.yml", "services:\n{% if use_celery %}\n  w: {}\n", 2, "'%'"),
     ],
 )
-def test_yaml_that_does_not_parse_is_an_error(
+def test_yaml_that_does_not_parse_is_a_notice_and_an_unknown_service(
     tmp_path: Path, name: str, text: str, line: int, problem: str
 ) -> None:
+    # A project's own file (Compose with Jinja tags, a Helm template) must not end the run.
     (tmp_path / name).write_text(text, encoding="utf-8")
-    with pytest.raises(ConformanceError) as raised:
-        read_deploy_files([name], tmp_path)
-    assert (raised.value.path, raised.value.line) == (name, line)
-    assert raised.value.message.startswith("yaml does not parse: ")
-    assert problem in raised.value.message
+    extraction = read_deploy_files([name], tmp_path)
+    [notice] = extraction.notices
+    assert (notice.kind, notice.path, notice.line) == ("unreadable", name, line)
+    assert notice.message.startswith("yaml does not parse: ")
+    assert problem in notice.message
+    # What the file starts is unknown, not absent: one service marked dynamic.
+    [unknown] = extraction.spec.services
+    assert unknown.dynamic and unknown.source == Location(name, line)
 
 
 def test_python_tags_are_refused_and_nothing_is_constructed(tmp_path: Path) -> None:
@@ -188,10 +194,10 @@ def test_python_tags_are_refused_and_nothing_is_constructed(tmp_path: Path) -> N
         f"    command: !!python/object/apply:pathlib.Path.touch [!!python/object/apply:pathlib.Path ['{marker}']]\n",
         encoding="utf-8",
     )
-    with pytest.raises(ConformanceError) as raised:
-        read_deploy_files(["docker-compose.yml"], tmp_path)
-    assert raised.value.line_text().startswith("docker-compose.yml:3: yaml does not parse: ")
-    assert "could not determine a constructor" in raised.value.message
+    extraction = read_deploy_files(["docker-compose.yml"], tmp_path)
+    [notice] = extraction.notices
+    assert (notice.path, notice.line) == ("docker-compose.yml", 3)
+    assert "could not determine a constructor" in notice.message
     assert not marker.exists()
 
 

@@ -46,6 +46,36 @@ DEPLOY_CASES = [
     ),
     # No deployment files: nothing to judge.
     (Spec(services=(Service("flower", "flower"),)), Spec(queues=(Queue("priority"),)), set()),
+    # A worker without -Q consumes every declared queue, not only the default one
+    # (taiga-back: CELERY_QUEUES with `tasks` and `transient`, `celery worker -B`).
+    (
+        Spec(),
+        Spec(
+            services=(Service("w", "worker"),),
+            queues=(Queue("tasks"), Queue("transient")),
+            settings=(Setting("task_default_queue", "tasks"),),
+        ),
+        set(),
+    ),
+    # ... while a worker with -Q consumes only those: the other declared queue waits.
+    (
+        Spec(),
+        Spec(
+            services=(Service("w", "worker", queues=("tasks",)),),
+            queues=(Queue("tasks"), Queue("transient")),
+        ),
+        {("deploy.queue-unconsumed", "transient")},
+    ),
+    # A deploy file we could not read (Jinja in Compose, a Helm template): what it starts
+    # is unknown, so neither a missing service nor an unconsumed queue is concluded.
+    (
+        Spec(services=(Service("flower", "flower"),)),
+        Spec(
+            services=(*WORKERS, Service("docker-compose.yml", dynamic=True)),
+            queues=(Queue("batch"), Queue("priority")),
+        ),
+        set(),
+    ),
 ]
 
 

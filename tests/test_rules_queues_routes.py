@@ -21,6 +21,12 @@ QUEUE_CASES = [
         Spec(queues=(Queue("batch"),), tasks=(code_task("app.t.x", queue="batch"),)),
         {("queue.missing", "priority"), ("queue.undocumented", "batch")},
     ),
+    # Docs that name no queue are not expected to list the declared ones.
+    (
+        Spec(tasks=(doc_task("app.t.x"),)),
+        Spec(queues=(Queue("batch"),), tasks=(code_task("app.t.x", queue="batch"),)),
+        set(),
+    ),
     # Declared, documented, but no registered task goes there.
     (
         Spec(queues=(Queue("batch"), Queue("priority"))),

@@ -45,6 +45,12 @@ SCHEDULE_CASES = [
         Spec(tasks=TASKS, schedules=(Schedule("disk", "app.cleanup.cleanup_old_files", HOURLY),)),
         {("schedule.missing", "health"), ("schedule.undocumented", "disk")},
     ),
+    # Docs that describe no beat entry are not expected to list the schedule.
+    (
+        Spec(tasks=(TASKS[0],)),
+        Spec(tasks=TASKS, schedules=(Schedule("disk", "app.cleanup.cleanup_old_files", HOURLY),)),
+        set(),
+    ),
     # Another task than documented.
     (
         Spec(schedules=(Schedule("cleanup", "tasks.rotate_logs", HOURLY),)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import CanvasFlow, Route, Schedule, Spec
+from conformance.model import CanvasFlow, Queue, Route, Schedule, Spec
 from conformance.schedules import interval_timing
 
 from rulekit import code_task, conforming, doc_task, outcome
@@ -128,6 +128,13 @@ CASES = [
     (
         Spec(routes=(Route("tasks.weekly_report", "maintenance"),)),
         Spec(tasks=(code_task("tasks.weekly_report"),)),
+        set(),
+    ),
+    # Docs that name no task at all (a README about queues, a deployment guide) are no
+    # task catalogue: registered tasks are not reported one by one (found on the corpus).
+    (
+        Spec(queues=(Queue("batch"),)),
+        Spec(tasks=(code_task("app.t.x"), code_task("app.t.y"))),
         set(),
     ),
     # A beat entry's task the docs name differently still leaves the real task unmentioned.

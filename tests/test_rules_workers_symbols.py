@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import Bootstep, Service, Setting, Spec, Symbol, Worker
+from conformance.model import Bootstep, Queue, Service, Setting, Spec, Symbol, Worker
 from conformance.rules.symbols import signature_problem
 
 from rulekit import conforming, outcome
@@ -224,6 +224,22 @@ WORKER_CASES = [
     ),
     # No deployment read at all: profiles are not judged.
     (Spec(workers=(Worker("gpu", queues=("models",)),)), Spec(), set()),
+    # Part of the deployment could not be read: the profile may be deployed there.
+    (
+        Spec(workers=(Worker("gpu", queues=("models",)),)),
+        Spec(services=(*DEPLOYED, Service("chart/templates/worker.yaml", dynamic=True))),
+        set(),
+    ),
+    # A documented worker without -Q and a deployed one without -Q consume the same
+    # queues: every declared queue.
+    (
+        Spec(services=(Service("worker", "worker"),)),
+        Spec(
+            services=(Service("celery", "worker"),),
+            queues=(Queue("tasks"), Queue("transient")),
+        ),
+        set(),
+    ),
 ]
 
 

@@ -21,7 +21,7 @@ from conformance.commands import (
     yaml_services,
 )
 from conformance.errors import ConformanceError
-from conformance.model import Extraction, Notice, Origin, Spec
+from conformance.model import Extraction, Location, Notice, Origin, Service, Spec
 
 __all__ = ["deploy_format", "read_deploy_files"]
 
@@ -70,10 +70,10 @@ def read_deploy_files(
     """The Services started by the deployment files matching ``patterns`` (globs relative
     to ``root``), with paths relative to ``root``.
 
-    A pattern without wildcards that names no file, a file that cannot be read, and YAML
-    that does not parse (or uses a tag the safe loader refuses) raise
-    :class:`ConformanceError`. A glob that matches nothing and a file of no known format
-    give a notice.
+    A pattern without wildcards that names no file and a file that cannot be read raise
+    :class:`ConformanceError`. A glob that matches nothing, a file of no known format and
+    YAML that does not parse (or uses a tag the safe loader refuses) give a notice; the
+    last also an unknown (``dynamic``) service, so the deploy rules hold back.
     """
     root = root.resolve()
     result = Extraction(Spec())
@@ -123,7 +123,16 @@ def _read_one(file: Path, path: str, origin: Origin) -> tuple[Extraction, Notice
     try:
         return _READERS[kind](text, path=path, origin=origin), None
     except YamlProblem as problem:
-        # A deploy file is input the run depends on: unlike a doc block, it must parse.
-        raise ConformanceError(
-            f"yaml does not parse: {problem.problem}", path, problem.line
-        ) from None
+        # A project's own file (a Helm template, Compose with Jinja tags) is not our input
+        # to fix: the run goes on, and what the file starts is unknown rather than absent.
+        unknown = Service(
+            name=path, dynamic=True, source=Location(path, problem.line or 1), origin=origin
+        )
+        notice = Notice(
+            "unreadable",
+            f"yaml does not parse: {problem.problem}; the processes this file starts are "
+            "unknown, so no deploy finding relies on their absence",
+            path,
+            problem.line or 1,
+        )
+        return Extraction(Spec(services=(unknown,))), notice

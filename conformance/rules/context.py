@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from conformance.celery_naming import base_name, is_builtin_task, resolve_queue
+from conformance.celery_naming import base_name, consumed_queues, is_builtin_task, resolve_queue
 from conformance.model import CanvasFlow, Location, Schedule, Spec, Task
 
 
@@ -171,6 +171,11 @@ class Context:
     def actual_default_queue(self) -> str:
         value = self.actual.setting("task_default_queue", "celery")
         return value if isinstance(value, str) else "celery"
+
+    def consumed_by(self, selected: Sequence[str]) -> frozenset[str]:
+        """What a worker started with ``-Q selected`` (or none) consumes in this app."""
+        declared = [q.name for q in self.actual.queues]
+        return consumed_queues(selected, declared, self.actual_default_queue)
 
     def documented_queue(self, task: Task) -> str | None:
         """The queue the docs send a task to, or None when they don't say."""

@@ -42,13 +42,17 @@ def _present(doc: Service, deployed: tuple[Service, ...]) -> Service | None:
 
 
 def check(ctx: Context) -> Iterator[Finding | Conforming]:
-    deployed = ctx.actual.services
-    if not deployed:
+    deployed = tuple(s for s in ctx.actual.services if not s.dynamic)
+    if not ctx.actual.services:
         return  # No deployment files configured: nothing to judge.
+    # Part of the deployment could not be read: absence cannot be concluded from it.
+    partial = len(deployed) < len(ctx.actual.services)
     for doc in {s.name: s for s in ctx.documented.services}.values():
         if doc.role == "worker":
             continue  # Worker shapes are profiles: worker.profile-missing judges them.
         found = _present(doc, deployed)
+        if found is None and partial:
+            continue
         if found is None:
             what = f"{doc.role} service" if doc.role != "other" else "service"
             yield drift(
@@ -62,10 +66,9 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
             yield Conforming(CATEGORY, doc.name, doc.source, found.source)
 
     workers = [s for s in deployed if s.role == "worker"]
-    if not workers:
+    if not workers or partial:
         return
-    default = ctx.actual_default_queue
-    consumed = {q for w in workers for q in (w.queues or (default,))}
+    consumed = {q for w in workers for q in ctx.consumed_by(w.queues)}
     # Declared explicitly, or where a registered task is routed; an implicit default
     # queue that nothing is sent to needs no consumer.
     declared = {q.name: q for q in ctx.actual.queues}

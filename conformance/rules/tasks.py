@@ -107,6 +107,15 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
             yield Conforming(CATEGORY, doc.name, doc.source, act.source)
         yield from _option_findings(pair)
 
+    names_tasks = (
+        ctx.documented_tasks
+        or any(s.task for s in ctx.documented_schedules)
+        or any(r.task for r in ctx.documented.routes)
+    )
+    if not names_tasks:
+        # Docs that never name a task are not a task catalogue (a README, a deployment
+        # guide): listing every registered task as undocumented would be noise.
+        return
     mentioned = _names_mentioned_elsewhere(ctx)
     for act in matching.unmatched_actual:
         if act.name in mentioned or base_name(act.name) in mentioned:

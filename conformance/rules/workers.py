@@ -64,11 +64,9 @@ def _class_names(ctx: Context) -> dict[str, str]:
 
 def _profile_match(profile: Worker | Service, ctx: Context) -> Service | Worker | None:
     """The deployed worker (or code profile) that runs a documented profile: same name,
-    or the same queues; a worker without ``-Q`` consumes the default queue."""
-    default = ctx.actual_default_queue
-
-    def consumed(queues: tuple[str, ...]) -> set[str]:
-        return set(queues) or {default}
+    or the same queues; a worker without ``-Q`` consumes every declared queue (the
+    default queue when none is declared)."""
+    consumed = ctx.consumed_by
 
     wanted = consumed(profile.queues)
     candidates: list[Service | Worker] = [s for s in ctx.actual.services if s.role == "worker"]
@@ -127,6 +125,8 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
             profiles.setdefault(service.name, service)
     for name, profile in profiles.items():
         match = _profile_match(profile, ctx)
+        if match is None and any(s.dynamic for s in ctx.actual.services):
+            continue  # The worker may be in a deploy file we could not read.
         if match is None:
             queues = ", ".join(f"`{q}`" for q in profile.queues) or "the default queue"
             yield drift(
