@@ -268,20 +268,67 @@ def snapshot_dir(snapshots: Path, repo: str) -> Path | None:
     return None
 
 
-def export(git_dir: Path, commit: str, into: Path) -> None:
-    """Write the tree of ``commit`` into ``into`` (no work tree, no ``.git`` touched)."""
+def export(git_dir: Path, commit: str, into: Path) -> list[str]:
+    """Write the tree of ``commit`` into ``into`` (no work tree, no ``.git`` touched).
+
+    Snapshots may lack some blobs (files of 4 MiB and more, LFS content); ``git archive``
+    refuses such a tree, so the files are then written one by one and the missing ones
+    returned (they are binaries in practice, never what the check reads).
+    """
     archive = subprocess.run(
         ["git", f"--git-dir={git_dir}", "archive", "--format=tar", commit],
         capture_output=True,
         check=False,
     )
-    if archive.returncode != 0:
-        raise CaseError(f"{git_dir}: cannot export {commit}: {archive.stderr.decode().strip()}")
-    with tempfile.TemporaryFile() as buffer:
-        buffer.write(archive.stdout)
-        buffer.seek(0)
-        with tarfile.open(fileobj=buffer) as tar:
-            tar.extractall(into, filter="data")
+    if archive.returncode == 0:
+        with tempfile.TemporaryFile() as buffer:
+            buffer.write(archive.stdout)
+            buffer.seek(0)
+            with tarfile.open(fileobj=buffer) as tar:
+                tar.extractall(into, filter="data")
+        return []
+    return _export_blob_by_blob(git_dir, commit, into, archive.stderr.decode().strip())
+
+
+def _export_blob_by_blob(git_dir: Path, commit: str, into: Path, why: str) -> list[str]:
+    listing = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "ls-tree", "-r", "-z", commit],
+        capture_output=True,
+        check=False,
+    )
+    if listing.returncode != 0:
+        raise CaseError(f"{git_dir}: cannot export {commit}: {why}")
+    entries = []
+    for record in listing.stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, kind, sha = meta.split()
+        if kind == b"blob" and mode != b"120000":  # symlinks are left out
+            entries.append((sha.decode(), name.decode("utf-8", "surrogateescape")))
+    batch = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
+        input=b"".join(sha.encode() + b"\n" for sha, _ in entries),
+        capture_output=True,
+        check=False,
+    )
+    out, pos, missing = batch.stdout, 0, []
+    root = into.resolve()
+    for _sha, name in entries:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            missing.append(name)
+            continue
+        size = int(header[2])
+        data, pos = out[pos : pos + size], pos + size + 1
+        target = (root / name).resolve()
+        if root not in target.parents:
+            continue  # a path that would leave the export folder
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return missing
 
 
 def toml_config(config: Mapping[str, Any]) -> str:
@@ -308,7 +355,7 @@ def run_case(case: Case, snapshots: Path, command: Sequence[str]) -> Score:
     with tempfile.TemporaryDirectory(prefix=f"corpus-{case.name}-") as tmp:
         root = Path(tmp)
         try:
-            export(git_dir, case.commit, root)
+            export(git_dir, case.commit, root)  # missing blobs: binaries, not read
         except CaseError as exc:
             return Score(
                 name=case.name, must_find=len(case.must_find), crashed=True, error=str(exc)
@@ -373,7 +420,7 @@ def score_run(case: Case, status: int, stdout: str, stderr: str, seconds: float)
 def table(scores: Iterable[Score]) -> str:
     scores = list(scores)
     head = (
-        f"{'repository':<22} {'must-find':>9} {'recall':>7} {'false+':>6}"
+        f"{'repository':<30} {'must-find':>9} {'recall':>7} {'false+':>6}"
         f" {'crash':>5} {'seconds':>8}"
     )
     rows = [head, "-" * len(head)]
@@ -381,7 +428,7 @@ def table(scores: Iterable[Score]) -> str:
         recall = f"{s.recall:.0%}" if s.recall is not None else "-"
         name = s.name + (" (control)" if s.control else "")
         rows.append(
-            f"{name:<22} {f'{s.found}/{s.must_find}':>9} {recall:>7} {s.false_positives:>6}"
+            f"{name:<30} {f'{s.found}/{s.must_find}':>9} {recall:>7} {s.false_positives:>6}"
             f" {'yes' if s.crashed else 'no':>5} {s.seconds:>8.2f}"
             + (f"  {s.error}" if s.error else "")
         )
@@ -391,7 +438,7 @@ def table(scores: Iterable[Score]) -> str:
     recall = f"{total_found / total_must:.0%}" if total_must else "-"
     rows.append("-" * len(head))
     rows.append(
-        f"{'total':<22} {f'{total_found}/{total_must}':>9} {recall:>7} {total_fp:>6}"
+        f"{'total':<30} {f'{total_found}/{total_must}':>9} {recall:>7} {total_fp:>6}"
         f" {sum(s.crashed for s in scores):>5} {sum(s.seconds for s in scores):>8.2f}"
     )
     if scores:

@@ -189,6 +189,11 @@ SymbolKind: TypeAlias = Literal[
 ]
 
 
+UNREAD_FOLDERS = frozenset({"tests", "test", "__pycache__", "node_modules", "migrations"})
+"""Package folders the static scan leaves out (test apps would pass for the
+implementation): a documented name inside one is not judged, never reported missing."""
+
+
 @dataclass(frozen=True)
 class Symbol:
     """A code name.

@@ -13,9 +13,8 @@ def doc_task(name: str, line: int = 1, **kw: object) -> Task:
 def code_task(name: str, line: int = 1, **kw: object) -> Task:
     module = name.rpartition(".")[0] or "app"
     kw.setdefault("function", name)
-    return Task(
-        name, source=Location(f"{module.replace('.', '/')}.py", line), origin=Origin.LIVE, **kw
-    )  # type: ignore[arg-type]
+    kw.setdefault("origin", Origin.LIVE)
+    return Task(name, source=Location(f"{module.replace('.', '/')}.py", line), **kw)  # type: ignore[arg-type]
 
 
 def outcome(documented: Spec, actual: Spec, prefix: str = "") -> set[tuple[str, str]]:

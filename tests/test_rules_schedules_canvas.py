@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import CanvasFlow, Schedule, Spec
+from conformance.model import CanvasFlow, Origin, Schedule, Spec
 from conformance.schedules import crontab_timing, interval_timing
 
 from rulekit import code_task, doc_task, outcome
@@ -65,6 +65,34 @@ SCHEDULE_CASES = [
         Spec(schedules=(Schedule("purge", "app.jobs.purge", HOURLY),)),
         Spec(schedules=(Schedule("purge", "app.jobs.purge", HOURLY),)),
         {("schedule.unknown-task", "purge")},
+    ),
+    # Static mode, a task of an installed library (kitsune routes and schedules
+    # `post_office.tasks.send_queued_mail`): only run time knows, not judged ...
+    (
+        Spec(),
+        Spec(
+            tasks=(code_task("app.cleanup.cleanup_old_files", origin=Origin.STATIC),),
+            schedules=(Schedule("mail", "post_office.tasks.send_queued_mail", HOURLY),),
+        ),
+        set(),
+    ),
+    # ... while a missing task of the project's own package is reported.
+    (
+        Spec(),
+        Spec(
+            tasks=(code_task("app.cleanup.cleanup_old_files", origin=Origin.STATIC),),
+            schedules=(Schedule("mail", "app.mail.send_queued_mail", HOURLY),),
+        ),
+        {("schedule.unknown-task", "mail")},
+    ),
+    # Live mode sees the real registry: a library task that is not there is not there.
+    (
+        Spec(),
+        Spec(
+            tasks=(code_task("app.cleanup.cleanup_old_files"),),
+            schedules=(Schedule("mail", "post_office.tasks.send_queued_mail", HOURLY),),
+        ),
+        {("schedule.unknown-task", "mail")},
     ),
     # Celery's own tasks are registered in every app (the probe leaves them out).
     (

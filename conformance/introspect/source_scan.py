@@ -25,12 +25,21 @@ from pathlib import Path
 from typing import Any
 
 from conformance.celery_naming import setting_name
-from conformance.model import Extraction, Location, Metric, Notice, Origin, SignalHandler, Spec
+from conformance.model import (
+    UNREAD_FOLDERS,
+    Extraction,
+    Location,
+    Metric,
+    Notice,
+    Origin,
+    SignalHandler,
+    Spec,
+)
 from conformance.pysource.context import ModuleContext, build_context
 from conformance.pysource.scan import ModuleScan, parse_or_notice, scan_context
 from conformance.pysource.values import FunctionRef, dotted
 
-_SKIPPED_DIRS = frozenset({"tests", "test", "__pycache__", "node_modules", "migrations"})
+_SKIPPED_DIRS = UNREAD_FOLDERS
 
 
 @dataclass(frozen=True)
@@ -360,10 +369,17 @@ class _Contexts:
                     module=module,
                     is_package=file.is_package,
                     lookup=self.lookup,
+                    star=self.star,
                 )
             finally:
                 self.busy.discard(module)
         return self.cache[module]
+
+    def star(self, module: str) -> dict[str, Any] | None:
+        """What ``from module import *`` binds (``None``: not ours, or an import cycle)."""
+        if module not in self.files or module in self.busy:
+            return None
+        return self.get(module).names
 
     def lookup(self, name: str) -> Any:
         module, rest = name, ""

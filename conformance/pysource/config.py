@@ -179,7 +179,14 @@ class _Reader:
                 self.schedules(entry, target)
 
     def module_settings(self, namespace: str | None) -> None:
-        for name, stmt in _module_assignments(self.ctx).items():
+        assigned = _module_assignments(self.ctx)
+        # Settings from `from .base import *` first, located at that import; the
+        # module's own assignments override them.
+        for name, stmt in self.ctx.star_imported.items():
+            normalized = setting_name(name, namespace)
+            if normalized is not None and name not in assigned:
+                self.store(normalized, self.ctx.names.get(name), stmt)
+        for name, stmt in assigned.items():
             normalized = setting_name(name, namespace)
             if normalized is not None:
                 # The constant table holds the final value (after later mutations).

@@ -8,6 +8,7 @@ recognizers only filter lists and never walk the tree again.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,8 @@ from conformance.pysource.values import (
 )
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+StarLookup = Callable[[str], Mapping[str, Any] | None]
+"""A module's name → its module-level names, for ``from module import *``."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ class ModuleContext:
     scopes: dict[int, Scope]
     by_type: dict[type[ast.AST], list[int]] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
+    # Names bound by `from x import *` (Django's settings/production.py on top of
+    # settings/base.py) -> that import statement, where settings read from it point.
+    star_imported: dict[str, ast.ImportFrom] = field(default_factory=dict)
     # Filled by the task recognizer: function qualname -> registered task name.
     task_functions: dict[str, str] = field(default_factory=dict)
     # Filled by the metric recognizer: variable -> metric family name.
@@ -107,8 +113,12 @@ def build_context(
     module: str | None,
     is_package: bool = False,
     lookup: Lookup | None = None,
+    star: StarLookup | None = None,
 ) -> ModuleContext:
-    """Walk ``tree`` once and gather imports, constants and scoped nodes."""
+    """Walk ``tree`` once and gather imports, constants and scoped nodes.
+
+    ``star`` gives another module's public names for ``from module import *``.
+    """
     nodes, scopes = _walk(tree)
     imports = _imports(nodes, module, is_package)
     names: dict[str, Any] = {}
@@ -118,7 +128,16 @@ def build_context(
         # ``if __name__ == "__main__":`` blocks do not run when the module is imported.
         names["__name__"] = module
     dead: list[ast.stmt] = []
-    _constants(tree.body, names, evaluator, prefix="", dead=dead)
+    star_imported: dict[str, ast.ImportFrom] = {}
+
+    def import_star(stmt: ast.ImportFrom) -> None:
+        other = star(_absolute(stmt, module, is_package)) if star else None
+        for name, value in (other or {}).items():
+            if not name.startswith("_") and "." not in name:
+                names[name] = value
+                star_imported[name] = stmt
+
+    _constants(tree.body, names, evaluator, prefix="", dead=dead, import_star=import_star)
     names.pop("__name__", None)
     if dead:
         nodes, scopes = _without(nodes, scopes, dead)
@@ -134,6 +153,7 @@ def build_context(
         nodes=nodes,
         scopes=scopes,
         by_type=_index(nodes),
+        star_imported=star_imported,
     )
 
 
@@ -276,6 +296,7 @@ def _constants(
     evaluator: Evaluator,
     prefix: str,
     dead: list[ast.stmt] | None = None,
+    import_star: Callable[[ast.ImportFrom], None] | None = None,
 ) -> None:
     """Module (or class) level assignments in order; later ones win, dicts are mutated.
 
@@ -286,7 +307,13 @@ def _constants(
     added under it count as present). ``try``/``with`` bodies are read in order too.
     """
     for stmt in body:
-        if isinstance(stmt, ast.Assign):
+        if (
+            isinstance(stmt, ast.ImportFrom)
+            and import_star is not None
+            and any(alias.name == "*" for alias in stmt.names)
+        ):
+            import_star(stmt)
+        elif isinstance(stmt, ast.Assign):
             value = evaluator.value(stmt.value)
             for target in stmt.targets:
                 _assign(target, value, names, prefix, stmt.lineno)
@@ -308,10 +335,11 @@ def _constants(
         elif isinstance(stmt, ast.If) and dead is not None and _known_test(stmt, evaluator):
             taken = bool(evaluator.value(stmt.test))
             dead += stmt.orelse if taken else stmt.body
-            _constants(stmt.body if taken else stmt.orelse, names, evaluator, prefix, dead)
+            branch = stmt.body if taken else stmt.orelse
+            _constants(branch, names, evaluator, prefix, dead, import_star)
         elif isinstance(stmt, ast.If | ast.Try | ast.With):
             for block in _blocks(stmt):
-                _constants(block, names, evaluator, prefix, dead)
+                _constants(block, names, evaluator, prefix, dead, import_star)
 
 
 def _known_test(stmt: ast.If, evaluator: Evaluator) -> bool:
@@ -344,14 +372,17 @@ def _subscript_key(target: ast.Subscript, names: dict[str, Any]) -> Any:
 
 
 def _dict_update(call: ast.Call, names: dict[str, Any], evaluator: Evaluator) -> None:
+    """``NAME.update(...)`` on a known dict, ``NAME.append/extend/insert(...)`` on a known
+    list (``INSTALLED_APPS.append("billing")`` under a settings flag)."""
     func = call.func
-    if not (
-        isinstance(func, ast.Attribute)
-        and func.attr == "update"
-        and isinstance(func.value, ast.Name)
-    ):
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
         return
     known = names.get(func.value.id)
+    if isinstance(known, list):
+        _list_update(known, func.attr, call, evaluator)
+        return
+    if func.attr != "update":
+        return
     if not isinstance(known, SourcedDict):
         return
     for arg in call.args:
@@ -361,6 +392,16 @@ def _dict_update(call: ast.Call, names: dict[str, Any], evaluator: Evaluator) ->
     for keyword in call.keywords:
         if keyword.arg is not None:
             known.put(keyword.arg, evaluator.value(keyword.value), keyword.value.lineno)
+
+
+def _list_update(known: list[Any], method: str, call: ast.Call, evaluator: Evaluator) -> None:
+    args = [evaluator.value(arg) for arg in call.args]
+    if method == "append" and len(args) == 1:
+        known.append(args[0])
+    elif method == "extend" and len(args) == 1:
+        known.extend(args[0] if isinstance(args[0], list | tuple) else [args[0]])
+    elif method == "insert" and len(args) == 2 and isinstance(args[0], int):
+        known.insert(args[0], args[1])
 
 
 def parameters(args: ast.arguments, *, drop_first: bool = False) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from conformance.celery_naming import base_name, consumed_queues, is_builtin_task, resolve_queue
-from conformance.model import CanvasFlow, Location, Schedule, Spec, Task
+from conformance.model import CanvasFlow, Location, Origin, Schedule, Spec, Task
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,24 @@ class Context:
     @cached_property
     def registered(self) -> dict[str, Task]:
         return {t.name: t for t in self.actual_tasks}
+
+    @cached_property
+    def project_packages(self) -> frozenset[str]:
+        """Top-level packages of the project's own code (modules read, tasks found)."""
+        names = [s.name for s in self.actual.symbols if s.kind == "module"]
+        names += [t.name for t in self.actual_tasks]
+        return frozenset(name.partition(".")[0] for name in names if "." in name)
+
+    def is_unknown_task(self, name: str) -> bool:
+        """A task name the app does not register, as far as can be known: in static mode
+        a dotted name outside the project's packages (``post_office.tasks.send_mail``)
+        may be registered by an installed library, which only run time shows."""
+        if name in self.registered or is_builtin_task(name):
+            return False
+        static = not any(t.origin is Origin.LIVE for t in self.actual.tasks)
+        root, dot, _ = name.partition(".")
+        outside = bool(self.project_packages) and root not in self.project_packages
+        return not (static and dot and outside)
 
     @cached_property
     def documented_schedules(self) -> tuple[Schedule, ...]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.celery_naming import is_builtin_task
 from conformance.findings import Conforming, Finding
 from conformance.rules.context import Context
 from conformance.rules.queues import declared_queues
@@ -68,7 +67,7 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     for route in ctx.actual.routes:
         if route.dynamic or route.pattern != "exact":
             continue
-        if route.task not in ctx.registered and not is_builtin_task(route.task):
+        if ctx.is_unknown_task(route.task):
             target = f" to `{route.queue}`" if route.queue else ""
             yield drift(
                 UNKNOWN_TASK,

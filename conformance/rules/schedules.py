@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.celery_naming import base_name, is_builtin_task
+from conformance.celery_naming import base_name
 from conformance.findings import Conforming, Finding
 from conformance.rules.context import Context
 from conformance.rules.registry import define, drift
@@ -118,7 +118,7 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
                 actual=render(act.timing) if act.timing else act.name,
                 code=act.source,
             )
-        if act.task and act.task not in ctx.registered and not is_builtin_task(act.task):
+        if act.task and ctx.is_unknown_task(act.task):
             yield drift(
                 UNKNOWN_TASK,
                 act.name,

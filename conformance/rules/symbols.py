@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from conformance.celery_naming import base_name
 from conformance.findings import Conforming, Finding
-from conformance.model import Symbol
+from conformance.model import UNREAD_FOLDERS, Symbol
 from conformance.rules.context import Context
 from conformance.rules.registry import define, drift
 
@@ -124,6 +124,8 @@ def _resolve(
         return None  # Not even the top package: not the project's (filtered earlier).
     if found.kind in ("attribute", "function", "method"):
         return None  # An instance or a value: its attributes cannot be known statically.
+    if found.kind == "module" and (rest[0] in UNREAD_FOLDERS or rest[0].startswith("test_")):
+        return None  # `pkg.tests.factories`: a folder the static scan does not read.
     if found.kind == "class" and use.kind == "call" and len(rest) == 1:
         return None  # A method call: _check_call judges it with the signature.
     if found.kind == "class" and _member(index, found, rest[0]) is not None:
