@@ -182,10 +182,10 @@ class _Reader:
         assigned = _module_assignments(self.ctx)
         # Settings from `from .base import *` first, located at that import; the
         # module's own assignments override them.
-        for name, stmt in self.ctx.star_imported.items():
+        for name, star in self.ctx.star_imported.items():
             normalized = setting_name(name, namespace)
             if normalized is not None and name not in assigned:
-                self.store(normalized, self.ctx.names.get(name), stmt)
+                self.store(normalized, self.ctx.names.get(name), star)
         for name, stmt in assigned.items():
             normalized = setting_name(name, namespace)
             if normalized is not None:
