@@ -508,3 +508,24 @@ def test_the_live_probe_reads_every_option_static_mode_compares() -> None:
         "autoretry_for",
     }
     assert read == set(TASK_OPTIONS)
+
+
+def test_a_worker_without_q_consumes_every_declared_queue_as_celery_does() -> None:
+    # Pin the Celery fact `consumed_queues` encodes: until -Q selects, the worker's
+    # consume_from is every queue of task_queues; without task_queues, the default one.
+    from celery import Celery
+    from kombu import Queue
+
+    from conformance.celery_naming import consumed_queues
+
+    app = Celery("pin", set_as_current=False)
+    app.conf.task_queues = [Queue("tasks"), Queue("transient")]
+    app.conf.task_default_queue = "tasks"
+    celery_says = set(app.amqp.queues.consume_from)
+    assert celery_says == {"tasks", "transient"}
+    assert consumed_queues((), ["tasks", "transient"], "tasks") == celery_says
+    app.amqp.queues.select(["tasks"])  # what `-Q tasks` does
+    assert set(app.amqp.queues.consume_from) == {"tasks"} == consumed_queues(("tasks",), [], "x")
+
+    bare = Celery("bare", set_as_current=False)
+    assert set(bare.amqp.queues.consume_from) == {"celery"} == consumed_queues((), [], "celery")

@@ -24,13 +24,32 @@ _NOT_OPTIONS = frozenset({"name", "queue", "bind", "base", "typing", "serializer
 def find_tasks(ctx: ModuleContext) -> list[Task]:
     """Every task defined in the module; fills ``ctx.task_functions``."""
     tasks: list[Task] = []
+    aliases = _decorator_aliases(ctx)
     for node, _ in ctx.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
         for decorator in node.decorator_list:
-            if is_task_decorator(ctx, decorator):
-                tasks.append(_function_task(ctx, node, ctx.scopes[id(node)], decorator))
+            alias = aliases.get(decorator.id) if isinstance(decorator, ast.Name) else None
+            if alias is not None or is_task_decorator(ctx, decorator):
+                used = alias if alias is not None else decorator
+                tasks.append(_function_task(ctx, node, ctx.scopes[id(node)], used))
                 break
     tasks += _class_tasks(ctx)
     return tasks
+
+
+def _decorator_aliases(ctx: ModuleContext) -> dict[str, ast.Call]:
+    """Module-level names bound to a configured task decorator, used as ``@name``:
+    ``retrying_task = shared_task(autoretry_for=(Exception,), max_retries=3)``."""
+    aliases: dict[str, ast.Call] = {}
+    for stmt in ctx.tree.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and isinstance(stmt.value, ast.Call)
+            and is_task_decorator(ctx, stmt.value)
+        ):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    aliases[target.id] = stmt.value
+    return aliases
 
 
 def is_task_decorator(ctx: ModuleContext, decorator: ast.expr) -> bool:

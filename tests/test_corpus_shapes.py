@@ -1,0 +1,156 @@
+"""Shapes found on public repositories of the real-world corpus (``benchmarks/corpus``),
+each rebuilt as a small project of our own under ``tests/fixtures/corpus_shapes``.
+
+Each project conforms as written (zero findings: every one of these was a false alarm or
+a crash on the corpus); the drifting variants change a few lines in a temp copy and must
+be reported. All runs are the real CLI in a child process, in static mode.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from clirun import run_cli
+
+SHAPES = Path(__file__).parent / "fixtures" / "corpus_shapes"
+
+
+@pytest.fixture
+def copy(tmp_path: Path):
+    def make(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(SHAPES / name, target)
+        return target
+
+    return make
+
+
+def check(root: Path, *args: str) -> tuple[int, dict]:
+    done = run_cli(root, "check", "--format", "json", *args)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def findings(report: dict) -> set[tuple[str, str]]:
+    return {(f["rule"], f["subject"]) for f in report["findings"]}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{path}: {old!r}"
+    path.write_text(text.replace(old, new))
+
+
+# --- Django settings by star import, CELERY_IMPORTS, a flag-appended app, an alias ------
+
+
+def test_django_star_settings_conform(copy) -> None:
+    # plane: settings/production.py star-imports settings/common.py (CELERY_IMPORTS,
+    # INSTALLED_APPS, the beat schedule); glitchtip: INSTALLED_APPS.append under a flag;
+    # kitsune: `retrying = shared_task(...)` used as `@retrying`, a route to a library's
+    # task; plane: doc code importing the test package's factories.
+    status, report = check(copy("django_star"))
+    assert (status, findings(report)) == (0, set())
+    conforming = {c["subject"] for c in report["conforming"]}
+    assert {"purge-stale-sessions", "charge-subscriptions"} <= conforming
+    assert {"proj.jobs.cleanup.purge_stale_sessions", "billing.tasks.charge_subscriptions"} <= (
+        conforming
+    )
+
+
+def test_django_star_settings_drift_is_reported(copy) -> None:
+    root = copy("django_star")
+    # the beat entry in the star-imported base settings names a task nobody defines
+    edit(
+        root / "proj/settings/base.py",
+        '"task": "proj.jobs.cleanup.purge_stale_sessions"',
+        '"task": "proj.jobs.cleanup.purge_old_sessions"',
+    )
+    # the alias decorator's retries differ from the documented 3
+    edit(root / "billing/tasks.py", "max_retries=3", "max_retries=5")
+    # doc code imports a module that does not exist (outside the test package)
+    edit(
+        root / "docs/background-jobs.md",
+        "from proj.tests.factories import UserFactory",
+        "from proj.factories import UserFactory",
+    )
+    status, report = check(root)
+    found = findings(report)
+    assert status == 1
+    assert ("schedule.unknown-task", "purge-stale-sessions") in found
+    assert ("task.option-mismatch", "billing.tasks.charge_subscriptions") in found
+    assert ("symbol.missing", "proj.factories.UserFactory") in found
+    # the library task routed in the same settings is still not judged statically
+    assert not any(subject.startswith("post_office") for _, subject in found)
+
+
+def test_a_library_task_of_the_projects_own_package_name_is_judged(copy) -> None:
+    root = copy("django_star")
+    # the same route, but to a task of the project's own package that does not exist
+    edit(
+        root / "proj/settings/base.py",
+        '"post_office.tasks.send_queued_mail"',
+        '"proj.jobs.mail.send_queued_mail"',
+    )
+    status, report = check(root)
+    assert ("route.unknown-task", "proj.jobs.mail.send_queued_mail") in findings(report)
+    assert status == 1
+
+
+# --- a worker without -Q, old queue settings, a Compose file with template tags ---------
+
+
+def _only_entrypoint(root: Path) -> None:
+    edit(
+        root / "pyproject.toml",
+        'deploy = ["docker/async_entrypoint.sh", "docker-compose.yml"]',
+        'deploy = ["docker/async_entrypoint.sh"]',
+    )
+
+
+def test_a_templated_compose_file_is_a_notice_not_exit_2(copy) -> None:
+    status, report = check(copy("entrypoint_no_q"))
+    assert (status, findings(report)) == (0, set())
+    [notice] = [n for n in report["notices"] if n["kind"] == "unreadable"]
+    assert (notice["path"], notice["line"]) == ("docker-compose.yml", 4)
+    assert "unknown" in notice["message"]
+
+
+def test_a_worker_without_q_consumes_every_declared_queue(copy) -> None:
+    root = copy("entrypoint_no_q")
+    _only_entrypoint(root)
+    status, report = check(root)
+    assert (status, findings(report)) == (0, set())
+
+
+def test_a_worker_with_q_leaves_the_other_declared_queue_unconsumed(copy) -> None:
+    root = copy("entrypoint_no_q")
+    _only_entrypoint(root)
+    edit(root / "docker/async_entrypoint.sh", "worker -B", "worker -B -Q tasks")
+    status, report = check(root)
+    assert status == 1
+    assert findings(report) == {("deploy.queue-unconsumed", "transient")}
+
+
+def test_an_unreadable_deploy_file_holds_back_absence_findings(copy) -> None:
+    # The same drift, but part of the deployment is a file we could not read: the
+    # transient queue's worker may be there, so nothing is concluded from its absence.
+    root = copy("entrypoint_no_q")
+    edit(root / "docker/async_entrypoint.sh", "worker -B", "worker -B -Q tasks")
+    status, report = check(root)
+    assert (status, findings(report)) == (0, set())
+
+
+def test_without_docs_the_implementation_is_checked_against_itself(copy) -> None:
+    root = copy("entrypoint_no_q")
+    _only_entrypoint(root)
+    edit(root / "pyproject.toml", 'docs = ["docs/*.md"]', "docs = []")
+    edit(root / "docker/async_entrypoint.sh", "worker -B", "worker -B -Q tasks")
+    status, report = check(root)
+    # no docs: nothing is "undocumented", the deployment drift is still found
+    assert (status, findings(report)) == (1, {("deploy.queue-unconsumed", "transient")})
