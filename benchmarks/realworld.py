@@ -191,6 +191,10 @@ class Score:
     name: str
     must_find: int = 0
     found: int = 0
+    repo: str = ""
+    # The same, for must-find items with a docs side only (doc drift, not code drift).
+    doc_must_find: int = 0
+    doc_found: int = 0
     false_positives: int = 0
     crashed: bool = False
     seconds: float = 0.0
@@ -205,7 +209,9 @@ class Score:
 
 def score(case: Case, report: Mapping[str, Any]) -> Score:
     """Match a JSON report's findings against the case's three lists."""
-    result = Score(name=case.name, must_find=len(case.must_find), control=case.control)
+    result = Score(
+        name=case.name, must_find=len(case.must_find), control=case.control, repo=case.repo
+    )
     findings = [
         f
         for f in report.get("findings", [])
@@ -234,6 +240,8 @@ def score(case: Case, report: Mapping[str, Any]) -> Score:
         result.false_positives += 1
         result.lines.append(f"  UNEXPECTED   {label}{where}")
     result.found = sum(hit)
+    result.doc_must_find = sum(1 for item in case.must_find if item.doc)
+    result.doc_found = sum(1 for item, h in zip(case.must_find, hit, strict=True) if item.doc and h)
     for item, was_hit in zip(case.must_find, hit, strict=True):
         if not was_hit:
             result.lines.append(
@@ -343,23 +351,29 @@ def toml_config(config: Mapping[str, Any]) -> str:
     return "\n".join(lines + tables) + "\n"
 
 
+def _crashed(case: Case, error: str, seconds: float = 0.0) -> Score:
+    return Score(
+        name=case.name,
+        repo=case.repo,
+        must_find=len(case.must_find),
+        doc_must_find=sum(1 for item in case.must_find if item.doc),
+        crashed=True,
+        seconds=seconds,
+        error=error,
+        control=case.control,
+    )
+
+
 def run_case(case: Case, snapshots: Path, command: Sequence[str]) -> Score:
     git_dir = snapshot_dir(snapshots, case.repo)
     if git_dir is None:
-        return Score(
-            name=case.name,
-            must_find=len(case.must_find),
-            crashed=True,
-            error=f"no snapshot of {case.repo} under {snapshots}",
-        )
+        return _crashed(case, f"no snapshot of {case.repo} under {snapshots}")
     with tempfile.TemporaryDirectory(prefix=f"corpus-{case.name}-") as tmp:
         root = Path(tmp)
         try:
             export(git_dir, case.commit, root)  # missing blobs: binaries, not read
         except CaseError as exc:
-            return Score(
-                name=case.name, must_find=len(case.must_find), crashed=True, error=str(exc)
-            )
+            return _crashed(case, str(exc))
         config = {"mode": "static", **case.config}
         (root / CONFIG_NAME).write_text(toml_config(config), encoding="utf-8")
         argv = [
@@ -401,14 +415,7 @@ def score_run(case: Case, status: int, stdout: str, stderr: str, seconds: float)
         if not isinstance(report, dict) and not crash:
             crash = "output is not a JSON report"
     if crash:
-        return Score(
-            name=case.name,
-            must_find=len(case.must_find),
-            crashed=True,
-            seconds=seconds,
-            error=crash,
-            control=case.control,
-        )
+        return _crashed(case, crash, seconds)
     result = score(case, report)
     result.seconds = seconds
     return result
@@ -417,44 +424,58 @@ def score_run(case: Case, status: int, stdout: str, stderr: str, seconds: float)
 # -- output -----------------------------------------------------------------------------
 
 
+def _ratio(found: int, total: int) -> str:
+    return f"{found / total:.0%}" if total else "-"
+
+
 def table(scores: Iterable[Score]) -> str:
+    """One line per case and a total. ``docs`` counts the must-find items that have a
+    docs side (doc drift); the rest is drift the implementation shows against itself."""
     scores = list(scores)
     head = (
-        f"{'repository':<30} {'must-find':>9} {'recall':>7} {'false+':>6}"
+        f"{'case':<30} {'must-find':>9} {'recall':>7} {'docs':>7} {'false+':>6}"
         f" {'crash':>5} {'seconds':>8}"
     )
     rows = [head, "-" * len(head)]
     for s in scores:
-        recall = f"{s.recall:.0%}" if s.recall is not None else "-"
         name = s.name + (" (control)" if s.control else "")
         rows.append(
-            f"{name:<30} {f'{s.found}/{s.must_find}':>9} {recall:>7} {s.false_positives:>6}"
+            f"{name:<30} {f'{s.found}/{s.must_find}':>9} {_ratio(s.found, s.must_find):>7}"
+            f" {f'{s.doc_found}/{s.doc_must_find}':>7} {s.false_positives:>6}"
             f" {'yes' if s.crashed else 'no':>5} {s.seconds:>8.2f}"
             + (f"  {s.error}" if s.error else "")
         )
-    total_must = sum(s.must_find for s in scores)
-    total_found = sum(s.found for s in scores)
-    total_fp = sum(s.false_positives for s in scores)
-    recall = f"{total_found / total_must:.0%}" if total_must else "-"
+    t = summary(scores)["total"]
     rows.append("-" * len(head))
+    found = f"{t['found']}/{t['must_find']}"
+    doc_found = f"{t['doc_found']}/{t['doc_must_find']}"
     rows.append(
-        f"{'total':<30} {f'{total_found}/{total_must}':>9} {recall:>7} {total_fp:>6}"
-        f" {sum(s.crashed for s in scores):>5} {sum(s.seconds for s in scores):>8.2f}"
+        f"{'total':<30} {found:>9} {_ratio(t['found'], t['must_find']):>7} {doc_found:>7}"
+        f" {t['false_positives']:>6} {t['crashes']:>5} {t['seconds']:>8.2f}"
     )
     if scores:
-        rows.append(f"false positives per repository: {total_fp / len(scores):.1f}")
+        rows.append(
+            f"{t['repositories']} repositories, {len(scores)} cases; false positives per "
+            f"repository: {t['false_positives_per_repo']:.1f}; recall on doc drift "
+            f"{_ratio(t['doc_found'], t['doc_must_find'])}"
+        )
     return "\n".join(rows)
 
 
 def summary(scores: Sequence[Score]) -> dict[str, Any]:
     total_must = sum(s.must_find for s in scores)
     total_found = sum(s.found for s in scores)
+    repositories = len({s.repo or s.name for s in scores})
+    false_positives = sum(s.false_positives for s in scores)
     return {
         "repositories": [
             {
                 "name": s.name,
+                "repo": s.repo,
                 "must_find": s.must_find,
                 "found": s.found,
+                "doc_must_find": s.doc_must_find,
+                "doc_found": s.doc_found,
                 "false_positives": s.false_positives,
                 "crashed": s.crashed,
                 "seconds": round(s.seconds, 3),
@@ -464,14 +485,18 @@ def summary(scores: Sequence[Score]) -> dict[str, Any]:
             for s in scores
         ],
         "total": {
+            "repositories": repositories,
+            "cases": len(scores),
             "must_find": total_must,
             "found": total_found,
             "recall": round(total_found / total_must, 4) if total_must else None,
-            "false_positives": sum(s.false_positives for s in scores),
-            "false_positives_per_repo": round(
-                sum(s.false_positives for s in scores) / len(scores), 2
-            )
-            if scores
+            "doc_must_find": sum(s.doc_must_find for s in scores),
+            "doc_found": sum(s.doc_found for s in scores),
+            "false_positives": false_positives,
+            # Per repository, as the targets are set: several cases of one repository
+            # (older commits) share its count.
+            "false_positives_per_repo": round(false_positives / repositories, 2)
+            if repositories
             else None,
             "crashes": sum(s.crashed for s in scores),
             "seconds": round(sum(s.seconds for s in scores), 3),

@@ -74,9 +74,9 @@ def _finding(rule, subject, severity="error", **sides):
 def test_score_counts_recall_by_family_and_false_positives():
     case = _case(
         must_find=[
-            {"rule": "task.missing", "subject": "send_alert"},
+            {"rule": "task.missing", "subject": "send_alert", "doc": "docs/t.md:3"},
             {"rule": "schedule", "subject": "cleanup-old-files"},
-            {"rule": "deploy.service-missing", "subject": "flower"},
+            {"rule": "deploy.service-missing", "subject": "flower", "doc": "docs/d.md:9"},
         ],
         may_find=[{"rule": "task.undocumented", "subject": "*"}],
         must_not_flag=[{"rule": "queue", "subject": "default", "reason": "declared and consumed"}],
@@ -96,6 +96,8 @@ def test_score_counts_recall_by_family_and_false_positives():
     result = rw.score(case, report)
     assert (result.must_find, result.found) == (3, 2)
     assert result.recall == pytest.approx(2 / 3)
+    # doc drift (items with a docs side) is counted apart: 1 of 2
+    assert (result.doc_must_find, result.doc_found) == (2, 1)
     # queue.orphaned default (must not flag) and config.mismatch (matches nothing)
     assert result.false_positives == 2
     text = "\n".join(result.lines)
@@ -231,6 +233,9 @@ def test_runner_exports_the_commit_runs_the_check_and_scores_it(tmp_path, exampl
     assert result["false_positives"] >= 10
     assert result["seconds"] > 0
     assert "example" in out and "3/4" in out
+    total = json.loads(numbers.read_text())["total"]
+    assert (total["repositories"], total["cases"]) == (1, 1)
+    assert total["false_positives_per_repo"] == result["false_positives"]
     # the snapshot is read, never written: no work tree appeared in it
     assert not (snapshots / "acme+example" / "repo" / "app").exists()
 
