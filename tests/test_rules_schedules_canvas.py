@@ -85,6 +85,16 @@ SCHEDULE_CASES = [
         ),
         {("schedule.unknown-task", "mail")},
     ),
+    # A misspelt project package is a typo, not a library (kitsune routed
+    # `kitusne.announcements.tasks.send_group_email` for a week).
+    (
+        Spec(),
+        Spec(
+            tasks=(code_task("billing.cleanup.cleanup_old_files", origin=Origin.STATIC),),
+            schedules=(Schedule("mail", "bilxing.mail.send_queued_mail", HOURLY),),
+        ),
+        {("schedule.unknown-task", "mail")},
+    ),
     # Live mode sees the real registry: a library task that is not there is not there.
     (
         Spec(),

@@ -170,7 +170,9 @@ class Context:
         static = not any(t.origin is Origin.LIVE for t in self.actual.tasks)
         root, dot, _ = name.partition(".")
         outside = bool(self.project_packages) and root not in self.project_packages
-        return not (static and dot and outside)
+        # `kitusne.tasks.x` in project `kitsune` is a typo, not somebody's library.
+        misspelt = bool(difflib.get_close_matches(root, self.project_packages, n=1, cutoff=0.8))
+        return not (static and dot and outside and not misspelt)
 
     @cached_property
     def documented_schedules(self) -> tuple[Schedule, ...]:
