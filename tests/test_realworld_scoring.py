@@ -262,6 +262,18 @@ def test_runner_records_a_missing_snapshot_or_commit_as_a_crash(tmp_path, exampl
     assert json.loads(numbers.read_text())["total"]["crashes"] == 2
 
 
+def test_only_a_renames_other_side_is_a_name_of_the_subject():
+    # deploy.queue-unconsumed's `actual` lists the consumed queues: not the subject
+    case = _case(
+        must_not_flag=[
+            {"rule": "deploy.queue-unconsumed", "subject": "celery", "reason": "consumed"}
+        ]
+    )
+    report = {"findings": [_finding("deploy.queue-unconsumed", "observability", actual="celery")]}
+    result = rw.score(case, report)
+    assert "UNEXPECTED   error deploy.queue-unconsumed observability" in result.lines[0]
+
+
 def test_must_not_flag_with_a_full_rule_id_forbids_only_that_rule():
     case = _case(
         may_find=[{"rule": "schedule.undocumented", "subject": "nightly"}],

@@ -95,6 +95,16 @@ SCHEDULE_CASES = [
         ),
         {("schedule.unknown-task", "mail")},
     ),
+    # A task the project registers under another path: the entry was left behind by a
+    # move (glitchtip moved `files` to `apps/files` and kept `files.tasks.cleanup_old_files`).
+    (
+        Spec(),
+        Spec(
+            tasks=(code_task("apps.files.tasks.cleanup_old_files", origin=Origin.STATIC),),
+            schedules=(Schedule("cleanup", "files.tasks.cleanup_old_files", HOURLY),),
+        ),
+        {("schedule.unknown-task", "cleanup")},
+    ),
     # Live mode sees the real registry: a library task that is not there is not there.
     (
         Spec(),

@@ -339,15 +339,19 @@ class _AppReader:
         if not isinstance(related, str):
             self.notice("autodiscover_tasks: related_name is computed at run time", ctx, node)
             return []
-        if packages_node is None or isinstance(packages_node, ast.Lambda):
+        if packages_node is None or _installed_apps_lambda(packages_node):
             packages = self.installed_apps()
         else:
             value = ctx.evaluator.value(packages_node)
             packages = [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
             if not isinstance(value, list) or len(packages) != len(value):
+                # `lambda: discover_plugins(settings.PLUGINS)`: only run time knows which
+                # packages. As for an unknown INSTALLED_APPS, every package with such a
+                # module stands in: claiming fewer would report real tasks as missing.
+                packages += packages_with_module(self.config.search_dirs, related)
                 self.notice(
                     f"autodiscover_tasks: `{ast.unparse(packages_node)[:60]}` is computed at "
-                    "run time",
+                    f"run time: approximated by the packages that have a `{related}` module",
                     ctx,
                     node,
                 )
@@ -507,6 +511,15 @@ class _AppReader:
 
 _ORIGIN = Origin.STATIC
 _MAX_ROUNDS = 5
+
+
+def _installed_apps_lambda(node: ast.expr) -> bool:
+    """``lambda: settings.INSTALLED_APPS`` (the Django idiom), or any lambda returning a
+    name that ends in INSTALLED_APPS."""
+    if not isinstance(node, ast.Lambda):
+        return False
+    text = dotted(node.body) if isinstance(node.body, ast.Attribute | ast.Name) else None
+    return bool(text) and str(text).rpartition(".")[2] == "INSTALLED_APPS"
 
 
 def _with_parents(module: str) -> list[str]:

@@ -170,9 +170,12 @@ class Context:
         static = not any(t.origin is Origin.LIVE for t in self.actual.tasks)
         root, dot, _ = name.partition(".")
         outside = bool(self.project_packages) and root not in self.project_packages
-        # `kitusne.tasks.x` in project `kitsune` is a typo, not somebody's library.
+        # `kitusne.tasks.x` in project `kitsune` is a typo, not somebody's library;
+        # `files.tasks.cleanup` when the project registers `apps.files.tasks.cleanup` is a
+        # path left behind by a move.
         misspelt = bool(difflib.get_close_matches(root, self.project_packages, n=1, cutoff=0.8))
-        return not (static and dot and outside and not misspelt)
+        moved = any(base_name(t) == base_name(name) for t in self.registered)
+        return not (static and dot and outside and not misspelt and not moved)
 
     @cached_property
     def documented_schedules(self) -> tuple[Schedule, ...]:
