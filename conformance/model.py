@@ -273,6 +273,18 @@ class Setting:
     origin: Origin = Origin.DOCS
 
 
+@dataclass(frozen=True)
+class Mention:
+    """A name the docs use in passing: inline code in a sentence, a heading or a table
+    cell on any configured page. It makes the item it resolves to *documented* (no
+    ``*.undocumented`` finding) and claims nothing about it: a mention that resolves to
+    nothing is never a finding."""
+
+    name: str
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
 Item: TypeAlias = (
     Task
     | Queue
@@ -286,6 +298,7 @@ Item: TypeAlias = (
     | Bootstep
     | Service
     | Setting
+    | Mention
 )
 
 SECTIONS: dict[str, type[Any]] = {
@@ -301,6 +314,7 @@ SECTIONS: dict[str, type[Any]] = {
     "bootsteps": Bootstep,
     "services": Service,
     "settings": Setting,
+    "mentions": Mention,
 }
 """Spec YAML section name → item class, in the order sections are written."""
 
@@ -321,6 +335,7 @@ class Spec:
     bootsteps: tuple[Bootstep, ...] = ()
     services: tuple[Service, ...] = ()
     settings: tuple[Setting, ...] = ()
+    mentions: tuple[Mention, ...] = ()
 
     def merge(self, other: Spec) -> Spec:
         """Both specs' items, ``self``'s first."""

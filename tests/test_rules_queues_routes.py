@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import Queue, Route, Setting, Spec
+from conformance.model import Mention, Queue, Route, Setting, Spec
 
 from rulekit import code_task, conforming, doc_task, outcome
 
@@ -20,6 +20,15 @@ QUEUE_CASES = [
         Spec(queues=(Queue("priority"),)),
         Spec(queues=(Queue("batch"),), tasks=(code_task("app.t.x", queue="batch"),)),
         {("queue.missing", "priority"), ("queue.undocumented", "batch")},
+    ),
+    # A declared queue the docs mention in a sentence is documented.
+    (
+        Spec(queues=(Queue("batch"),), mentions=(Mention("priority"),)),
+        Spec(
+            queues=(Queue("batch"), Queue("priority")),
+            tasks=(code_task("app.t.x", queue="batch"), code_task("app.t.y", queue="priority")),
+        ),
+        set(),
     ),
     # Docs that name no queue are not expected to list the declared ones.
     (

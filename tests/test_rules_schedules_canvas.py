@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import CanvasFlow, Origin, Schedule, Spec
+from conformance.model import CanvasFlow, Mention, Origin, Schedule, Spec
 from conformance.schedules import crontab_timing, interval_timing
 
 from rulekit import code_task, doc_task, outcome
@@ -44,6 +44,21 @@ SCHEDULE_CASES = [
         Spec(schedules=(Schedule("health", "tasks.health", interval_timing(600)),)),
         Spec(tasks=TASKS, schedules=(Schedule("disk", "app.cleanup.cleanup_old_files", HOURLY),)),
         {("schedule.missing", "health"), ("schedule.undocumented", "disk")},
+    ),
+    # A beat entry the docs mention in passing is documented.
+    (
+        Spec(
+            schedules=(Schedule("cleanup", "app.cleanup.cleanup_old_files", HOURLY),),
+            mentions=(Mention("disk"),),
+        ),
+        Spec(
+            tasks=TASKS,
+            schedules=(
+                Schedule("cleanup", "app.cleanup.cleanup_old_files", HOURLY),
+                Schedule("disk", "app.cleanup.cleanup_old_files", HOURLY),
+            ),
+        ),
+        set(),
     ),
     # Docs that describe no beat entry are not expected to list the schedule.
     (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import CanvasFlow, Queue, Route, Schedule, Spec
+from conformance.model import CanvasFlow, Mention, Queue, Route, Schedule, Spec
 from conformance.schedules import interval_timing
 
 from rulekit import code_task, conforming, doc_task, outcome
@@ -136,6 +136,22 @@ CASES = [
         Spec(queues=(Queue("batch"),)),
         Spec(tasks=(code_task("app.t.x"), code_task("app.t.y"))),
         set(),
+    ),
+    # A task the docs mention in a sentence is documented: by its registered name, by its
+    # last part, or as `module:function` (kitsune names two tasks only in prose).
+    (
+        Spec(
+            tasks=(doc_task("app.t.x"),),
+            mentions=(Mention("app.t.y"), Mention("z"), Mention("app.t:w")),
+        ),
+        Spec(tasks=tuple(code_task(f"app.t.{n}") for n in "xyzw")),
+        set(),
+    ),
+    # A mention that resolves to nothing is no claim: never a finding.
+    (
+        Spec(tasks=(doc_task("app.t.x"),), mentions=(Mention("app.t.nothing"),)),
+        Spec(tasks=(code_task("app.t.x"), code_task("app.t.other"))),
+        {("task.undocumented", "app.t.other")},
     ),
     # A beat entry's task the docs name differently still leaves the real task unmentioned.
     (

@@ -6,9 +6,11 @@ import pytest
 
 from conformance.errors import ConformanceError
 from conformance.model import (
+    SECTIONS,
     Bootstep,
     CanvasFlow,
     Location,
+    Mention,
     Metric,
     Origin,
     Queue,
@@ -56,13 +58,19 @@ EVERY_KIND = Spec(
     ),
     workers=(Worker("gpu", "profile", ("q",), 2, 1, HERE), Worker("Cfg", "class")),
     bootsteps=(Bootstep("Step", "consumer", HERE),),
-    services=(Service("flower", "flower", "celery flower", "app", (), None, None, HERE),),
+    services=(
+        Service("flower", "flower", "celery flower", "app", (), None, None, HERE),
+        Service("chart/templates/worker.yaml", dynamic=True),
+    ),
     settings=(Setting("task_time_limit", 60, False, HERE), Setting("x", None, True)),
+    mentions=(Mention("app.t:send", HERE),),
 )
 
 
 def test_every_item_kind_round_trips() -> None:
     assert load_spec_text(dump_spec(EVERY_KIND), "s.yaml") == EVERY_KIND
+    # every section of the model is in the sample
+    assert all(getattr(EVERY_KIND, section) for section in SECTIONS)
 
 
 @pytest.mark.parametrize(

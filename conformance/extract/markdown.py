@@ -16,7 +16,7 @@ from conformance.extract.prose import read_list_item, read_paragraph
 from conformance.extract.tables import Columns, Table, TableRow, read_table
 from conformance.extract.values import plain
 from conformance.gcpause import no_cyclic_gc
-from conformance.model import Extraction, Waiver
+from conformance.model import Extraction, Mention, Waiver
 
 # One pinned preset: CommonMark plus GFM tables, nothing else that could change with a
 # markdown-it-py release.
@@ -240,10 +240,14 @@ class _Walk:
         line = _line(node)
         topics = self.section.topics
         if node.type == "heading":
-            self.section = self.section.enter(int(node.tag[1:]), plain(_inline_of(node)))
+            text = _inline_of(node)
+            self.section = self.section.enter(int(node.tag[1:]), plain(text))
+            add_mentions(text, line, self.out)
         elif node.type == "paragraph":
+            text = _inline_of(node)
+            add_mentions(text, line, self.out)
             if self.celery_page:
-                read_paragraph(_inline_of(node), line, topics, self.out)
+                read_paragraph(text, line, topics, self.out)
         elif node.type in ("bullet_list", "ordered_list"):
             for item in node.children:
                 self._list_item(item)
@@ -251,6 +255,9 @@ class _Walk:
             self.blocks(node.children)
         elif node.type == "table":
             table = _table(node)
+            for row in table.rows:
+                for cell in row.cells:
+                    add_mentions(cell, row.line, self.out)
             if self.celery_page or _CELERY_COLUMNS & set(Columns.of(table.header).keys):
                 read_table(table, topics, self.out)
         elif node.type == "fence":
@@ -259,6 +266,8 @@ class _Walk:
 
     def _list_item(self, item: Node) -> None:
         children = list(item.children)
+        if children and children[0].type == "paragraph":
+            add_mentions(_inline_of(children[0]), _line(item), self.out)
         if children and children[0].type == "paragraph" and not self.celery_page:
             children = children[1:]  # its text is prose, but nested code blocks still count
         elif children and children[0].type == "paragraph":
@@ -299,6 +308,19 @@ class _Walk:
 
     def _bad(self, line: int, message: str) -> None:
         self.out.notice("bad-waiver", message, line)
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_NAME = re.compile(r"[\w.:\-/<>]+")
+
+
+def add_mentions(text: str, line: int, out: Collector) -> None:
+    """Every code span of ``text`` that could be a name (no spaces) as a Mention, on the
+    line it sits on (``text`` keeps the block's line breaks)."""
+    for match in _CODE_SPAN.finditer(text):
+        name = match.group(1).strip().removesuffix("()")
+        if name and _NAME.fullmatch(name):
+            out.add(Mention(name, out.at(line + text.count("\n", 0, match.start()))))
 
 
 def _line(node: Node) -> int:

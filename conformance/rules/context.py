@@ -155,6 +155,27 @@ class Context:
         return {t.name: t for t in self.actual_tasks}
 
     @cached_property
+    def mentioned(self) -> frozenset[str]:
+        """Every name the docs mention in passing, as written and as `module.attr`."""
+        names = {m.name for m in self.documented.mentions}
+        return frozenset(names | {n.replace(":", ".") for n in names})
+
+    @cached_property
+    def mentioned_tasks(self) -> frozenset[str]:
+        """Registered tasks a mention names: by registered name, or by last part (every
+        task with that last part: a mention is generous, it only makes items documented)."""
+        by_base: dict[str, list[str]] = {}
+        for name in self.registered:
+            by_base.setdefault(base_name(name), []).append(name)
+        found: set[str] = set()
+        for name in self.mentioned:
+            if name in self.registered:
+                found.add(name)
+            elif "." not in name:
+                found.update(by_base.get(name, ()))
+        return frozenset(found)
+
+    @cached_property
     def project_packages(self) -> frozenset[str]:
         """Top-level packages of the project's own code (modules read, tasks found)."""
         names = [s.name for s in self.actual.symbols if s.kind == "module"]

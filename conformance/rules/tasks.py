@@ -120,6 +120,8 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     for act in matching.unmatched_actual:
         if act.name in mentioned or base_name(act.name) in mentioned:
             continue
+        if act.name in ctx.mentioned_tasks:
+            continue  # named in a sentence, a heading or a cell: documented
         yield drift(
             UNDOCUMENTED,
             act.name,
