@@ -58,6 +58,8 @@ def test_django_star_settings_conform(copy) -> None:
     assert (status, findings(report)) == (0, set())
     conforming = {c["subject"] for c in report["conforming"]}
     assert {"purge-stale-sessions", "charge-subscriptions"} <= conforming
+    # the task in a module written in Python 3.14 syntax is registered
+    assert "proj.jobs.reports.build_weekly_report" in conforming
     assert {"proj.jobs.cleanup.purge_stale_sessions", "billing.tasks.charge_subscriptions"} <= (
         conforming
     )
@@ -79,9 +81,16 @@ def test_django_star_settings_drift_is_reported(copy) -> None:
         "from proj.tests.factories import UserFactory",
         "from proj.factories import UserFactory",
     )
+    # a dotted path in a sentence with a misspelt function
+    edit(
+        root / "docs/background-jobs.md",
+        "`proj.jobs.cleanup:purge_stale_sessions`",
+        "`proj.jobs.cleanup:purge_stale_session`",
+    )
     status, report = check(root)
     found = findings(report)
     assert status == 1
+    assert ("symbol.renamed", "proj.jobs.cleanup:purge_stale_session") in found
     assert ("schedule.unknown-task", "purge-stale-sessions") in found
     assert ("task.option-mismatch", "billing.tasks.charge_subscriptions") in found
     assert ("symbol.missing", "proj.factories.UserFactory") in found

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import Bootstep, Queue, Service, Setting, Spec, Symbol, Worker
+from conformance.model import (
+    Bootstep,
+    Location,
+    Mention,
+    Queue,
+    Service,
+    Setting,
+    Spec,
+    Symbol,
+    Worker,
+)
 from conformance.rules.symbols import signature_problem
 
 from rulekit import conforming, outcome
@@ -262,3 +272,36 @@ def test_a_documented_worker_class_import_is_reported_once() -> None:
 def test_only_names_that_exist_conform() -> None:
     uses = (imp("app.fal.FalAIClient"), imp("app.lazy.Anything"), imp("app.base.Model.x"))
     assert conforming(Spec(symbols=uses), Spec(symbols=CODE), "symbols") == {"app.fal.FalAIClient"}
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        # exists, as `module.attr` or `module:attr`: nothing to say
+        ("app.core.progress.RedisStore", set()),
+        ("app.core.progress:RedisStore", set()),
+        ("app.core.progress", set()),
+        # only the last attribute of a real module (two levels deep) is missing
+        (
+            "app.core.progress.ProgressStore",
+            {("symbol.missing", "app.core.progress.ProgressStore")},
+        ),
+        (
+            "app.core.progress:progres_tracker",
+            {("symbol.renamed", "app.core.progress:progres_tracker")},
+        ),
+        # not judged: a top-level package's attribute (Django's `users.User` style), a
+        # settings constant, a missing module (perhaps one the scan could not read), a
+        # name outside the project, a file path
+        ("app.User", set()),
+        ("app.core.progress.TASK_TIME_LIMIT", set()),
+        ("app.core.missing.RedisStore", set()),
+        ("django.conf.settings", set()),
+        ("app/core/progress.py", set()),
+    ],
+)
+def test_dotted_paths_in_sentences_are_claims_that_the_name_exists(
+    written: str, expected: set[tuple[str, str]]
+) -> None:
+    documented = Spec(mentions=(Mention(written, Location("docs/a.md", 3)),))
+    assert outcome(documented, Spec(symbols=CODE), "symbol.") == expected

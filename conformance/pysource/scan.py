@@ -11,6 +11,7 @@ that other modules import.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -81,9 +82,31 @@ def parse_or_notice(text: str, *, path: str, line_offset: int = 0) -> ast.Module
     try:
         return ast.parse(text)
     except (SyntaxError, ValueError) as exc:
+        retried = _newer_syntax(text, exc)
+        if retried is not None:
+            return retried
         line = getattr(exc, "lineno", None) or 1
         message = getattr(exc, "msg", None) or str(exc)
         return Notice("syntax-error", f"python does not parse: {message}", path, line + line_offset)
+
+
+_BARE_EXCEPT_TUPLE = re.compile(
+    r"^(?P<head>[ \t]*except\*?[ \t]+)(?P<types>[^()\n:#]+,[^()\n:#]+?)(?P<tail>[ \t]*:)",
+    re.MULTILINE,
+)
+
+
+def _newer_syntax(text: str, exc: Exception) -> ast.Module | None:
+    """Python 3.14 code read by an older ``ast`` (PEP 758: ``except A, B:`` without
+    brackets; found on kitsune and readthedocs): the same tree with the brackets added,
+    lines unchanged. ``None`` when that is not the problem or does not help."""
+    if "must be parenthesized" not in str(getattr(exc, "msg", "")):
+        return None
+    bracketed = _BARE_EXCEPT_TUPLE.sub(r"\g<head>(\g<types>)\g<tail>", text)
+    try:
+        return ast.parse(bracketed)
+    except (SyntaxError, ValueError):
+        return None
 
 
 def scan_module(

@@ -8,6 +8,7 @@ is already reported missing is not judged again.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 
 from conformance.celery_naming import base_name
@@ -109,6 +110,58 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
             if finding is not None and (finding.rule, finding.subject) not in reported:
                 reported.add((finding.rule, finding.subject))
                 yield finding
+
+    yield from _prose_paths(ctx, index, {u.name for u in ctx.documented.symbols}, reported)
+
+
+_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?")
+
+
+def _prose_paths(
+    ctx: Context, index: _Index, in_code: set[str], reported: set[tuple[str, str]]
+) -> Iterator[Finding]:
+    """Dotted paths the docs write in passing (`pkg.module.func`, `pkg.module:Class`) are
+    claims that the name exists. Judged only in its most certain form: the module is one
+    the code has, at least two levels deep, and only its last attribute is missing. Not
+    judged: a bare package (`users.User` is Django's app-label style), settings constants
+    (UPPER_CASE, often re-exported by star imports), task names (the task rules judge
+    those) and a module the scan could not read."""
+    for mention in ctx.documented.mentions:
+        if not _PATH.fullmatch(mention.name):
+            continue
+        path = mention.name.replace(":", ".")
+        if path in in_code or path in ctx.registered or path.split(".")[0] not in index.packages:
+            continue
+        found, rest = index.longest_prefix(path)
+        if found is None or found.kind != "module" or len(rest) != 1 or found.name.count(".") < 1:
+            continue
+        attr = rest[0]
+        if attr.isupper() or attr in UNREAD_FOLDERS or f"{found.name}.__getattr__" in index.by_name:
+            continue
+        close = index.close_name(found.name, attr)
+        if close is not None:
+            finding = drift(
+                RENAMED,
+                mention.name,
+                f"`{path}` (named in the docs' text) does not exist; `{found.name}` has `{close}`",
+                documented=path,
+                actual=f"{found.name}.{close}",
+                doc=mention.source,
+                code=index.by_name[f"{found.name}.{close}"].source,
+            )
+        else:
+            finding = drift(
+                MISSING,
+                mention.name,
+                f"`{path}` (named in the docs' text) does not exist: module `{found.name}` "
+                f"has no `{attr}`",
+                documented=path,
+                doc=mention.source,
+                code=found.source,
+            )
+        if (finding.rule, finding.subject) not in reported:
+            reported.add((finding.rule, finding.subject))
+            yield finding
 
 
 def _resolve(
