@@ -283,6 +283,9 @@ class Mention:
     name: str
     source: Location | None = None
     origin: Origin = Origin.DOCS
+    # "text": a code span in the docs' text; "example": a name from an illustrative block
+    # or with a placeholder shape (`my_task`), read only to count its item documented.
+    kind: Literal["text", "example"] = "text"
 
 
 Item: TypeAlias = (

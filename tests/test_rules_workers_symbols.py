@@ -305,3 +305,13 @@ def test_dotted_paths_in_sentences_are_claims_that_the_name_exists(
 ) -> None:
     documented = Spec(mentions=(Mention(written, Location("docs/a.md", 3)),))
     assert outcome(documented, Spec(symbols=CODE), "symbol.") == expected
+
+
+def test_a_path_from_an_example_is_no_claim() -> None:
+    # plane: `from plane.api.serializers import MySerializer` under "Example Unit Test"
+    documented = Spec(
+        mentions=(
+            Mention("app.core.progress.MySerializer", Location("docs/a.md", 3), kind="example"),
+        )
+    )
+    assert outcome(documented, Spec(symbols=CODE), "symbol.") == set()

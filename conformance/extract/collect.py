@@ -7,6 +7,7 @@ two mentions disagree the first wins and a ``doc-conflict`` notice says so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -16,6 +17,7 @@ from conformance.model import (
     Extraction,
     Item,
     Location,
+    Mention,
     Metric,
     Notice,
     Schedule,
@@ -56,10 +58,34 @@ class Collector:
         self.waivers.extend(extraction.waivers)
 
     def build(self) -> Extraction:
+        self._demote_placeholders()
         sections: dict[str, Any] = {
             name: tuple(self._fold(name, items)) for name, items in self.items.items()
         }
         return Extraction(Spec(**sections), tuple(self.notices), tuple(self.waivers))
+
+    def _demote_placeholders(self) -> None:
+        """Items named like placeholders (`my_task`, `YourQueue`, `<name>`) are examples
+        wherever they stand: kept as mentions, with a notice, never judged as claims."""
+        for section, items in self.items.items():
+            if section == "mentions":
+                continue
+            kept: list[Item] = []
+            for item in items:
+                names = item_names(item)
+                if any(is_placeholder(n) for n in names):
+                    for name in names:
+                        self.add(Mention(name, item.source, kind="example"))
+                    line = item.source.line if item.source else None
+                    shown = next(n for n in names if is_placeholder(n))
+                    self.notice(
+                        "illustrative",
+                        f"`{shown}` looks like a placeholder: read as a mention, not a claim",
+                        line,
+                    )
+                else:
+                    kept.append(item)
+            self.items[section] = kept
 
     def _fold(self, section: str, items: list[Item]) -> list[Item]:
         key, merge = _FOLDING.get(section, (_whole, _keep_first))
@@ -73,6 +99,46 @@ class Collector:
             else:
                 merged[k] = item
         return list(merged.values())
+
+
+_PLACEHOLDER = re.compile(
+    r"(?:my|your|example|placeholder)(?:_\w*)?"
+    r"|foo|bar|baz|qux|spam|eggs"
+    r"|(?:My|Your|Example|Foo|Bar)(?:[A-Z]\w*)?"
+)
+
+
+_SLOT = re.compile(r"<[\w\- ]+>|\{[\w\- ]+\}")
+
+
+def is_placeholder(name: str) -> bool:
+    """`my_task`, `YourSerializer`, `foo`, `<queue>`, `{name}`, `...`: a name written to
+    be replaced, judged by its last part."""
+    last = name.replace(":", ".").rpartition(".")[2]
+    if _SLOT.fullmatch(name) or _SLOT.fullmatch(last) or "..." in name or "XXX" in name:
+        return True
+    return _PLACEHOLDER.fullmatch(last) is not None
+
+
+def item_names(item: Item) -> list[str]:
+    """The names an item carries (its own, and the task a route or beat entry names)."""
+    names = [getattr(item, "name", None), getattr(item, "task", None)]
+    return [n for n in names if isinstance(n, str) and n]
+
+
+def demote_to_mentions(scratch: Collector, out: Collector) -> list[str]:
+    """Move what ``scratch`` read into ``out`` as mentions only (plus its waivers and
+    parse notices); the names demoted from claims, in order."""
+    demoted: list[str] = []
+    for section, items in scratch.items.items():
+        for item in items:
+            for name in item_names(item):
+                out.add(Mention(name, item.source, kind="example"))
+                if section != "mentions" and name not in demoted:
+                    demoted.append(name)
+    out.notices.extend(scratch.notices)
+    out.waivers.extend(scratch.waivers)
+    return demoted
 
 
 def _whole(item: Item) -> Hashable:

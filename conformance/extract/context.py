@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 
@@ -45,11 +46,26 @@ class Heading:
     topics: frozenset[Topic]
 
 
+_ILLUSTRATIVE = re.compile(
+    r"\b(?:examples?|sample|tutorial|adding an? new|how to (?:add|write|create))\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Section:
     """The open headings, outermost first."""
 
     headings: tuple[Heading, ...] = ()
+
+    @property
+    def illustrative(self) -> str | None:
+        """The open heading that makes this an example ("Example", "Adding a new task"),
+        whose names are mentions, not claims; ``None`` elsewhere."""
+        for heading in reversed(self.headings):
+            if _ILLUSTRATIVE.search(heading.text):
+                return heading.text
+        return None
 
     def enter(self, level: int, text: str) -> Section:
         """The section after a heading of ``level``: deeper headings are closed."""

@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from conformance.extract.blocks import read_fence
-from conformance.extract.collect import Collector
+from conformance.extract.collect import Collector, demote_to_mentions
 from conformance.extract.context import Section
 from conformance.extract.prose import read_list_item, read_paragraph
 from conformance.extract.tables import Columns, Table, TableRow, read_table
@@ -237,6 +237,27 @@ class _Walk:
             self._bad(directive.line, "a waiver with no block after it applies to nothing")
 
     def block(self, node: Node) -> None:
+        example = self.section.illustrative
+        if example is None or node.type == "heading":
+            self._block(node)
+            return
+        # An example's names are mentions (generous), never claims: read the block as
+        # usual into a scratch collector, then keep only the names.
+        real, self.out = self.out, Collector(self.out.path)
+        try:
+            self._block(node)
+        finally:
+            scratch, self.out = self.out, real
+        demoted = demote_to_mentions(scratch, real)
+        if demoted:
+            real.notice(
+                "illustrative",
+                f"an example (under “{example}”): {', '.join(f'`{n}`' for n in demoted[:5])}"
+                f"{' …' if len(demoted) > 5 else ''} read as mentions, not claims",
+                _line(node),
+            )
+
+    def _block(self, node: Node) -> None:
         line = _line(node)
         topics = self.section.topics
         if node.type == "heading":

@@ -127,7 +127,7 @@ def _prose_paths(
     (UPPER_CASE, often re-exported by star imports), task names (the task rules judge
     those) and a module the scan could not read."""
     for mention in ctx.documented.mentions:
-        if not _PATH.fullmatch(mention.name):
+        if mention.kind != "text" or not _PATH.fullmatch(mention.name):
             continue
         path = mention.name.replace(":", ".")
         if path in in_code or path in ctx.registered or path.split(".")[0] not in index.packages:
