@@ -185,8 +185,10 @@ class Metric:
 
 
 SymbolKind: TypeAlias = Literal[
-    "import", "call", "module", "class", "function", "method", "attribute"
+    "import", "call", "module", "class", "function", "method", "attribute", "unparsed"
 ]
+"""``unparsed``: a module that exists but could not be read (a syntax error): its
+contents are unknown, so nothing inside it is judged missing."""
 
 
 UNREAD_FOLDERS = frozenset({"tests", "test", "__pycache__", "node_modules", "migrations"})

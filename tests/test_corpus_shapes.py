@@ -73,6 +73,12 @@ def test_django_star_settings_drift_is_reported(copy) -> None:
         '"task": "proj.jobs.cleanup.purge_stale_sessions"',
         '"task": "proj.jobs.cleanup.purge_old_sessions"',
     )
+    # CELERY_IMPORTS keeps a module that was deleted
+    edit(
+        root / "proj/settings/base.py",
+        '"proj.jobs.reports")',
+        '"proj.jobs.reports", "proj.jobs.backfill_0070")',
+    )
     # the alias decorator's retries differ from the documented 3
     edit(root / "billing/tasks.py", "max_retries=3", "max_retries=5")
     # doc code imports a module that does not exist (outside the test package)
@@ -92,6 +98,7 @@ def test_django_star_settings_drift_is_reported(copy) -> None:
     assert status == 1
     assert ("symbol.renamed", "proj.jobs.cleanup:purge_stale_session") in found
     assert ("schedule.unknown-task", "purge-stale-sessions") in found
+    assert ("config.module-missing", "proj.jobs.backfill_0070") in found
     assert ("task.option-mismatch", "billing.tasks.charge_subscriptions") in found
     assert ("symbol.missing", "proj.factories.UserFactory") in found
     # the library task routed in the same settings is still not judged statically

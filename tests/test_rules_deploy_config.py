@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import Queue, Service, Setting, Spec
+from conformance.model import Queue, Service, Setting, Spec, Symbol
 
 from rulekit import code_task, outcome
 
@@ -115,3 +115,36 @@ CONFIG_CASES = [
 @pytest.mark.parametrize(("documented", "actual", "expected"), CONFIG_CASES)
 def test_config_rules(documented: Spec, actual: Spec, expected: set[tuple[str, str]]) -> None:
     assert outcome(documented, actual, "config.") == expected
+
+
+MODULES = (
+    Symbol("app", "module"),
+    Symbol("app.jobs", "module"),
+    Symbol("app.jobs.cleanup", "module"),
+    Symbol("app.jobs.reports", "unparsed"),
+)
+
+
+@pytest.mark.parametrize(
+    ("imports", "expected"),
+    [
+        # every module exists (one does not parse, but it is there)
+        (["app.jobs.cleanup", "app.jobs.reports"], set()),
+        # plane kept a deleted backfill module in CELERY_IMPORTS
+        (
+            ["app.jobs.cleanup", "app.jobs.backfill_0070"],
+            {("config.module-missing", "app.jobs.backfill_0070")},
+        ),
+        ("app.gone", {("config.module-missing", "app.gone")}),
+        # not judged: another package's module (a library), a folder the scan skips
+        (["django_celery_beat.tasks", "app.migrations.tasks", "app.tests.tasks"], set()),
+    ],
+)
+def test_imports_name_modules_that_exist(imports: object, expected: set[tuple[str, str]]) -> None:
+    actual = Spec(symbols=MODULES, settings=(Setting("imports", imports),))
+    assert outcome(Spec(), actual, "config.") == expected
+
+
+def test_include_is_judged_like_imports() -> None:
+    actual = Spec(symbols=MODULES, settings=(Setting("include", ["app.jobs.nope"]),))
+    assert outcome(Spec(), actual, "config.") == {("config.module-missing", "app.jobs.nope")}

@@ -34,6 +34,7 @@ from conformance.model import (
     Origin,
     SignalHandler,
     Spec,
+    Symbol,
 )
 from conformance.pysource.context import ModuleContext, build_context
 from conformance.pysource.scan import ModuleScan, parse_or_notice, scan_context
@@ -134,8 +135,14 @@ def scan_package_sources(
         )
         for file, scan in scans
     }
+    # Modules that exist but do not parse: known to be there, contents unknown.
+    unparsed = tuple(
+        Symbol(module, "unparsed", source=Location(path, 1), origin=origin)
+        for module, path in broken.items()
+    )
+    spec = replace(extraction.spec, symbols=extraction.spec.symbols + unparsed)
     return SourceScan(
-        Extraction(extraction.spec, tuple(notices) + extraction.notices),
+        Extraction(spec, tuple(notices) + extraction.notices),
         _literals(contexts, files),
         modules,
         broken,

@@ -175,8 +175,8 @@ def _resolve(
         return None
     if found is None:
         return None  # Not even the top package: not the project's (filtered earlier).
-    if found.kind in ("attribute", "function", "method"):
-        return None  # An instance or a value: its attributes cannot be known statically.
+    if found.kind in ("attribute", "function", "method", "unparsed"):
+        return None  # A value, or a module we could not read: its members are unknown.
     if found.kind == "module" and (rest[0] in UNREAD_FOLDERS or rest[0].startswith("test_")):
         return None  # `pkg.tests.factories`: a folder the static scan does not read.
     if found.kind == "class" and use.kind == "call" and len(rest) == 1:
