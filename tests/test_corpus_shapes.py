@@ -170,3 +170,26 @@ def test_without_docs_the_implementation_is_checked_against_itself(copy) -> None
     status, report = check(root)
     # no docs: nothing is "undocumented", the deployment drift is still found
     assert (status, findings(report)) == (1, {("deploy.queue-unconsumed", "transient")})
+
+
+# --- an app factory, a settings class exported into the module (readthedocs) -------------
+
+
+def test_settings_class_exported_by_load_settings_conforms(copy) -> None:
+    status, report = check(copy("settings_class"))
+    assert (status, findings(report)) == (0, set())
+
+
+def test_settings_class_beat_entry_for_a_missing_task_is_reported(copy) -> None:
+    # readthedocs kept a beat entry for a function that was never a task: the schedule is
+    # a class attribute of the base settings class in another module.
+    root = copy("settings_class")
+    edit(
+        root / "docsite/settings/base.py",
+        '"task": "docsite.builds.tasks.archive_builds"',
+        '"task": "docsite.builds.tasks.archive_old_builds"',
+    )
+    status, report = check(root)
+    assert (status, findings(report)) == (1, {("schedule.unknown-task", "hourly-archive-builds")})
+    [finding] = report["findings"]
+    assert finding["code"]["path"] == "docsite/settings/dev.py"  # where it is exported

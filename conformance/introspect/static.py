@@ -315,10 +315,13 @@ class _AppReader:
                 found += [n for n in names if isinstance(n, str)]
         for module in loaded:
             ctx = self.source.modules[module].context
+            # Module level, or inside a function module level calls: the app factory
+            # (`app = create_application()`, readthedocs).
+            run = _called_at_import(ctx)
             for node, scope in ctx.nodes_of(ast.Call):
                 func = node.func
                 if (
-                    scope is None
+                    (scope is None or scope.qualname in run)
                     and isinstance(func, ast.Attribute)
                     and func.attr == "autodiscover_tasks"
                 ):
@@ -339,7 +342,10 @@ class _AppReader:
         if not isinstance(related, str):
             self.notice("autodiscover_tasks: related_name is computed at run time", ctx, node)
             return []
-        if packages_node is None or _installed_apps_lambda(packages_node):
+        no_packages = packages_node is None or (
+            isinstance(packages_node, ast.Constant) and packages_node.value is None
+        )
+        if packages_node is None or no_packages or _installed_apps_lambda(packages_node):
             packages = self.installed_apps()
         else:
             value = ctx.evaluator.value(packages_node)
@@ -513,7 +519,17 @@ _ORIGIN = Origin.STATIC
 _MAX_ROUNDS = 5
 
 
-def _installed_apps_lambda(node: ast.expr) -> bool:
+def _called_at_import(ctx: ModuleContext) -> set[str]:
+    """Module-level functions that module-level code calls (so their bodies run when the
+    module is imported)."""
+    return {
+        node.func.id
+        for node, scope in ctx.nodes_of(ast.Call)
+        if scope is None and isinstance(node.func, ast.Name)
+    }
+
+
+def _installed_apps_lambda(node: ast.expr | None) -> bool:
     """``lambda: settings.INSTALLED_APPS`` (the Django idiom), or any lambda returning a
     name that ends in INSTALLED_APPS."""
     if not isinstance(node, ast.Lambda):

@@ -56,9 +56,10 @@ class ModuleContext:
     scopes: dict[int, Scope]
     by_type: dict[type[ast.AST], list[int]] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
-    # Names bound by `from x import *` (Django's settings/production.py on top of
-    # settings/base.py) -> that import statement, where settings read from it point.
-    star_imported: dict[str, ast.ImportFrom] = field(default_factory=dict)
+    # Names bound without an assignment -> the statement that binds them, where settings
+    # read from them point: `from x import *` (Django's settings/production.py on top of
+    # settings/base.py), or a settings class exported by `Settings.load_settings(__name__)`.
+    star_imported: dict[str, ast.stmt] = field(default_factory=dict)
     # Filled by the task recognizer: function qualname -> registered task name.
     task_functions: dict[str, str] = field(default_factory=dict)
     # Filled by the metric recognizer: variable -> metric family name.
@@ -124,13 +125,21 @@ def build_context(
     names: dict[str, Any] = {}
     functions = {stmt.name: stmt for stmt in tree.body if isinstance(stmt, ast.FunctionDef)}
     evaluator = Evaluator(names, imports, lookup, functions)
+    evaluator.star = star
     if module is not None:
         # ``if __name__ == "__main__":`` blocks do not run when the module is imported.
         names["__name__"] = module
     dead: list[ast.stmt] = []
-    star_imported: dict[str, ast.ImportFrom] = {}
+    star_imported: dict[str, ast.stmt] = {}
 
-    def import_star(stmt: ast.ImportFrom) -> None:
+    def import_star(stmt: ast.stmt, exported: list[str] | None = None) -> None:
+        """Names bound without an assignment: ``from x import *`` (``stmt``), or the
+        ``exported`` names of a settings class (``Settings.load_settings(__name__)``)."""
+        if exported is not None:
+            star_imported.update(dict.fromkeys(exported, stmt))
+            return
+        if not isinstance(stmt, ast.ImportFrom):
+            return
         other = star(_absolute(stmt, module, is_package)) if star else None
         for name, value in (other or {}).items():
             if not name.startswith("_") and "." not in name:
@@ -296,7 +305,7 @@ def _constants(
     evaluator: Evaluator,
     prefix: str,
     dead: list[ast.stmt] | None = None,
-    import_star: Callable[[ast.ImportFrom], None] | None = None,
+    import_star: Callable[..., None] | None = None,
 ) -> None:
     """Module (or class) level assignments in order; later ones win, dicts are mutated.
 
@@ -329,8 +338,13 @@ def _constants(
                 else:
                     names[key] = merged
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            _dict_update(stmt.value, names, evaluator)
+            exported = _export_class(stmt.value, names, evaluator) if import_star else []
+            if exported:
+                import_star(stmt, exported)  # type: ignore[misc]
+            else:
+                _dict_update(stmt.value, names, evaluator)
         elif isinstance(stmt, ast.ClassDef) and not prefix:
+            names[f"{stmt.name}.{_BASES}"] = _base_names(stmt, evaluator)
             _constants(stmt.body, names, evaluator, prefix=f"{stmt.name}.")
         elif isinstance(stmt, ast.If) and dead is not None and _known_test(stmt, evaluator):
             taken = bool(evaluator.value(stmt.test))
@@ -340,6 +354,62 @@ def _constants(
         elif isinstance(stmt, ast.If | ast.Try | ast.With):
             for block in _blocks(stmt):
                 _constants(block, names, evaluator, prefix, dead, import_star)
+
+
+_BASES = "__bases__"
+
+
+def _base_names(node: ast.ClassDef, evaluator: Evaluator) -> list[str]:
+    """A class's bases as dotted names: local ones as written, imported ones absolute."""
+    bases: list[str] = []
+    for base in node.bases:
+        text = dotted(base)
+        if text:
+            root, _, rest = text.partition(".")
+            origin = evaluator.imports.get(root)
+            bases.append(f"{origin}.{rest}" if origin and rest else origin or text)
+    return bases
+
+
+def _export_class(call: ast.Call, names: dict[str, Any], evaluator: Evaluator) -> list[str]:
+    """``Settings.load_settings(__name__)``: a settings class whose UPPER_CASE attributes
+    (its bases' first) become the module's names at import (readthedocs' settings; the
+    django-configurations style). The names exported (none: not such a call)."""
+    func = call.func
+    if not (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and any(isinstance(a, ast.Name) and a.id == "__name__" for a in call.args)
+        and f"{func.value.id}.{_BASES}" in names
+    ):
+        return []
+    exported = _class_attributes(func.value.id, names, evaluator, depth=0)
+    names.update(exported)
+    return list(exported)
+
+
+def _class_attributes(
+    cls: str, names: Mapping[str, Any], evaluator: Evaluator, depth: int
+) -> dict[str, Any]:
+    """UPPER_CASE class attributes of ``cls`` (a key prefix in ``names``) and of its bases
+    in the project, bases first."""
+    found: dict[str, Any] = {}
+    if depth > 8:
+        return found
+    for base in names.get(f"{cls}.{_BASES}", ()):
+        if f"{base}.{_BASES}" in names:  # a class of the same module
+            found.update(_class_attributes(base, names, evaluator, depth + 1))
+            continue
+        module, _, base_cls = base.rpartition(".")
+        other = evaluator.star(module) if evaluator.star and module else None
+        if other is not None and f"{base_cls}.{_BASES}" in other:
+            found.update(_class_attributes(base_cls, other, evaluator, depth + 1))
+    prefix = f"{cls}."
+    for key, value in names.items():
+        attr = key[len(prefix) :] if key.startswith(prefix) else ""
+        if attr.isupper() and not attr.startswith("_") and "." not in attr:
+            found[attr] = value
+    return found
 
 
 def _known_test(stmt: ast.If, evaluator: Evaluator) -> bool:

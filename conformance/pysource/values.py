@@ -159,6 +159,8 @@ class Evaluator:
         # Module-level functions a value may be built by (``beat_schedule = build()``).
         self.functions: Mapping[str, ast.FunctionDef] = functions or {}
         self.depth = 0
+        # Another module's names, for star imports and settings classes of other modules.
+        self.star: Callable[[str], Mapping[str, Any] | None] | None = None
 
     def with_locals(self, local: dict[str, Any]) -> Evaluator:
         """An evaluator that sees ``local`` names before the module's (a function body,
