@@ -38,6 +38,7 @@ from conformance.model import (
 )
 from conformance.pysource.context import ModuleContext, build_context
 from conformance.pysource.scan import ModuleScan, parse_or_notice, scan_context
+from conformance.pysource.tasks import registered_classes
 from conformance.pysource.values import FunctionRef, dotted
 
 _SKIPPED_DIRS = UNREAD_FOLDERS
@@ -112,6 +113,10 @@ def scan_package_sources(
             files += added
             contexts.add(added)
     hints = _config_hints(contexts, django)
+    # Task classes may be registered from another module (an AppConfig's ready()).
+    registered = frozenset().union(*(registered_classes(contexts.get(f.module)) for f in files))
+    for file in files:
+        contexts.get(file.module).registered_classes = registered
     scans = [
         (
             file,

@@ -60,6 +60,9 @@ class ModuleContext:
     # read from them point: `from x import *` (Django's settings/production.py on top of
     # settings/base.py), or a settings class exported by `Settings.load_settings(__name__)`.
     star_imported: dict[str, ast.stmt] = field(default_factory=dict)
+    # Task classes (dotted) registered by any module of the project
+    # (`app.tasks.register(ArchiveBuilds)` in another module's `AppConfig.ready()`).
+    registered_classes: frozenset[str] = frozenset()
     # Filled by the task recognizer: function qualname -> registered task name.
     task_functions: dict[str, str] = field(default_factory=dict)
     # Filled by the metric recognizer: variable -> metric family name.

@@ -150,7 +150,21 @@ def _class_tasks(ctx: ModuleContext) -> list[Task]:
             continue
         node = classes.pop(registered)
         tasks.append(_class_task(ctx, node))
+    for name in list(classes):
+        if ctx.module and f"{ctx.module}.{name}" in ctx.registered_classes:
+            tasks.append(_class_task(ctx, classes.pop(name)))
     return tasks
+
+
+def registered_classes(ctx: ModuleContext) -> set[str]:
+    """Dotted names of the classes this module registers as tasks (imported or its own)."""
+    found: set[str] = set()
+    for call, _ in ctx.nodes_of(ast.Call):
+        name = _registered_class(call)
+        if name is not None:
+            origin = ctx.imports.get(name)
+            found.add(origin if origin else ctx.qualify(name))
+    return found
 
 
 def _is_task_base(base: ast.expr) -> bool:
