@@ -276,6 +276,20 @@ class Setting:
 
 
 @dataclass(frozen=True)
+class Dispatch:
+    """A call site that sends a task to a queue it names: ``t.apply_async(queue="q")``,
+    ``t.s().set(queue="q")``, ``t.signature(options={"queue": "q"})``,
+    ``app.send_task("name", queue="q")``. The queue is used even if no route says so.
+    ``dynamic``: the queue is computed at run time."""
+
+    queue: str | None = None
+    task: str | None = None
+    dynamic: bool = False
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+@dataclass(frozen=True)
 class Mention:
     """A name the docs use in passing: inline code in a sentence, a heading or a table
     cell on any configured page. It makes the item it resolves to *documented* (no
@@ -303,6 +317,7 @@ Item: TypeAlias = (
     | Bootstep
     | Service
     | Setting
+    | Dispatch
     | Mention
 )
 
@@ -319,6 +334,7 @@ SECTIONS: dict[str, type[Any]] = {
     "bootsteps": Bootstep,
     "services": Service,
     "settings": Setting,
+    "dispatches": Dispatch,
     "mentions": Mention,
 }
 """Spec YAML section name → item class, in the order sections are written."""
@@ -340,6 +356,7 @@ class Spec:
     bootsteps: tuple[Bootstep, ...] = ()
     services: tuple[Service, ...] = ()
     settings: tuple[Setting, ...] = ()
+    dispatches: tuple[Dispatch, ...] = ()
     mentions: tuple[Mention, ...] = ()
 
     def merge(self, other: Spec) -> Spec:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import Queue, Service, Setting, Spec, Symbol
+from conformance.model import Dispatch, Location, Queue, Service, Setting, Spec, Symbol
 
 from rulekit import code_task, outcome
 
@@ -65,6 +65,17 @@ DEPLOY_CASES = [
             queues=(Queue("tasks"), Queue("transient")),
         ),
         {("deploy.queue-unconsumed", "transient")},
+    ),
+    # A queue tasks are sent to with apply_async(queue=...) needs a worker as well.
+    (
+        Spec(),
+        Spec(
+            services=WORKERS,
+            queues=(Queue("batch"),),
+            tasks=(code_task("app.t.x", queue="batch"),),
+            dispatches=(Dispatch("reports", "app.t.x", source=Location("app/jobs.py", 9)),),
+        ),
+        {("deploy.queue-unconsumed", "reports")},
     ),
     # A deploy file we could not read (Jinja in Compose, a Helm template): what it starts
     # is unknown, so neither a missing service nor an unconsumed queue is concluded.

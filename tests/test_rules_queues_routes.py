@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import Mention, Queue, Route, Setting, Spec
+from conformance.model import Dispatch, Mention, Queue, Route, Setting, Spec
 
 from rulekit import code_task, conforming, doc_task, outcome
 
@@ -27,6 +27,26 @@ QUEUE_CASES = [
         Spec(
             queues=(Queue("batch"), Queue("priority")),
             tasks=(code_task("app.t.x", queue="batch"), code_task("app.t.y", queue="priority")),
+        ),
+        set(),
+    ),
+    # A declared queue used only by `apply_async(queue=...)` is not orphaned ...
+    (
+        Spec(queues=(Queue("batch"), Queue("priority"))),
+        Spec(
+            queues=(Queue("batch"), Queue("priority")),
+            tasks=(code_task("app.t.x", queue="batch"),),
+            dispatches=(Dispatch("priority", "app.t.x"),),
+        ),
+        set(),
+    ),
+    # ... nor when a call site picks its queue at run time (any queue may be used).
+    (
+        Spec(queues=(Queue("batch"), Queue("priority"))),
+        Spec(
+            queues=(Queue("batch"), Queue("priority")),
+            tasks=(code_task("app.t.x", queue="batch"),),
+            dispatches=(Dispatch(None, "app.t.x", dynamic=True),),
         ),
         set(),
     ),

@@ -9,6 +9,7 @@ from conformance.model import (
     SECTIONS,
     Bootstep,
     CanvasFlow,
+    Dispatch,
     Location,
     Mention,
     Metric,
@@ -63,6 +64,7 @@ EVERY_KIND = Spec(
         Service("chart/templates/worker.yaml", dynamic=True),
     ),
     settings=(Setting("task_time_limit", 60, False, HERE), Setting("x", None, True)),
+    dispatches=(Dispatch("mail", "app.t.send", False, HERE), Dispatch(None, None, True)),
     mentions=(Mention("app.t:send", HERE),),
 )
 

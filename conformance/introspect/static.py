@@ -635,13 +635,15 @@ def _last_by_name(schedules: tuple[Schedule, ...]) -> tuple[Schedule, ...]:
 
 def _code_only(spec: Spec) -> Spec:
     """The parts both modes take from the source as a whole (canvas, metrics, symbols,
-    worker classes, bootsteps); the Celery-registered parts are left empty."""
+    worker classes, bootsteps, queues named at call sites); the Celery-registered parts
+    are left empty."""
     return Spec(
         canvas=spec.canvas,
         metrics=spec.metrics,
         symbols=spec.symbols,
         workers=spec.workers,
         bootsteps=spec.bootsteps,
+        dispatches=spec.dispatches,
     )
 
 

@@ -20,6 +20,7 @@ from conformance.model import Extraction, Location, Metric, Notice, Origin, Spec
 from conformance.pysource.canvas import find_canvas
 from conformance.pysource.config import find_config
 from conformance.pysource.context import ModuleContext, build_context
+from conformance.pysource.dispatch import find_dispatches
 from conformance.pysource.metrics import MetricUse, find_metric_definitions, find_metric_uses
 from conformance.pysource.signals import find_signal_handlers, handler_callees, handler_names
 from conformance.pysource.symbols import find_symbols
@@ -163,6 +164,7 @@ def scan_context(
         workers=tuple(find_worker_classes(ctx)),
         bootsteps=tuple(find_bootsteps(ctx)),
         settings=tuple(config.settings),
+        dispatches=tuple(find_dispatches(ctx)),
     )
     return ModuleScan(
         extraction=Extraction(spec, tuple(ctx.notices)),

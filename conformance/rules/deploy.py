@@ -74,12 +74,16 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     declared = {q.name: q for q in ctx.actual.queues}
     queues = dict.fromkeys(declared)
     queues.update(dict.fromkeys(t.queue for t in ctx.actual_tasks if t.queue))
+    sent = {d.queue: d for d in ctx.actual.dispatches if d.queue}
+    queues.update(dict.fromkeys(sent))
     for queue in queues:
         if queue not in consumed:
             routed = sorted(t.name for t in ctx.actual_tasks if t.queue == queue)
             why = (
                 f" ({len(routed)} task{'s' if len(routed) != 1 else ''} routed there)"
                 if routed
+                else " (tasks are sent there with `queue=`)"
+                if queue in sent
                 else ""
             )
             yield drift(
@@ -87,5 +91,9 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
                 queue,
                 f"no deployed worker consumes queue `{queue}`{why}",
                 actual=", ".join(sorted(consumed)),
-                code=declared[queue].source if queue in declared else None,
+                code=declared[queue].source
+                if queue in declared
+                else sent[queue].source
+                if queue in sent
+                else None,
             )

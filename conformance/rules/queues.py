@@ -81,8 +81,12 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     if not ctx.actual.queues:
         return  # Nothing declared explicitly: every queue is implied, none can be orphaned.
     used = {t.queue for t in ctx.actual_tasks if t.queue}
-    dynamic = any(r.dynamic for r in ctx.actual.routes) or any(
-        t.queue is None for t in ctx.actual_tasks
+    # Queues named where tasks are sent (`apply_async(queue=...)`) are used too.
+    used |= {d.queue for d in ctx.actual.dispatches if d.queue}
+    dynamic = (
+        any(r.dynamic for r in ctx.actual.routes)
+        or any(t.queue is None for t in ctx.actual_tasks)
+        or any(d.dynamic for d in ctx.actual.dispatches)
     )
     for name, queue in actual.items():
         # Only docs that name queues at all are expected to list them all.
