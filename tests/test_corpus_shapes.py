@@ -193,3 +193,16 @@ def test_settings_class_beat_entry_for_a_missing_task_is_reported(copy) -> None:
     assert (status, findings(report)) == (1, {("schedule.unknown-task", "hourly-archive-builds")})
     [finding] = report["findings"]
     assert finding["code"]["path"] == "docsite/settings/dev.py"  # where it is exported
+
+
+@pytest.mark.parametrize("mode", ["static", "live"])
+def test_a_queue_named_at_the_call_is_used_in_both_modes(copy, mode: str) -> None:
+    # `ping.apply_async(queue="transient")` is the only way to the transient queue: it
+    # is not orphaned, and with `-Q tasks` nobody consumes it, whether we import the app
+    # or read it.
+    root = copy("entrypoint_no_q")
+    _only_entrypoint(root)
+    edit(root / "docker/async_entrypoint.sh", "worker -B", "worker -B -Q tasks")
+    status, report = check(root, "--mode", mode)
+    assert report["mode"] == mode
+    assert (status, findings(report)) == (1, {("deploy.queue-unconsumed", "transient")})

@@ -144,6 +144,7 @@ def _combine_live(live: Extraction, source: SourceScan) -> Extraction:
         signals=_signals_with_bodies(spec.signals, code.signals),
         metrics=_metrics_with_uses(spec.metrics, code.metrics),
         symbols=code.symbols,
+        dispatches=code.dispatches,
         workers=spec.workers + code.workers,
         bootsteps=spec.bootsteps or code.bootsteps,
     )
