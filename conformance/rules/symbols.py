@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from conformance.celery_naming import base_name
 from conformance.findings import Conforming, Finding
-from conformance.model import UNREAD_FOLDERS, Symbol
+from conformance.model import UNREAD_FOLDERS, Location, Symbol
 from conformance.rules.context import Context
 from conformance.rules.registry import define, drift
 
@@ -138,27 +138,7 @@ def _prose_paths(
         attr = rest[0]
         if attr.isupper() or attr in UNREAD_FOLDERS or f"{found.name}.__getattr__" in index.by_name:
             continue
-        close = index.close_name(found.name, attr)
-        if close is not None:
-            finding = drift(
-                RENAMED,
-                mention.name,
-                f"`{path}` (named in the docs' text) does not exist; `{found.name}` has `{close}`",
-                documented=path,
-                actual=f"{found.name}.{close}",
-                doc=mention.source,
-                code=index.by_name[f"{found.name}.{close}"].source,
-            )
-        else:
-            finding = drift(
-                MISSING,
-                mention.name,
-                f"`{path}` (named in the docs' text) does not exist: module `{found.name}` "
-                f"has no `{attr}`",
-                documented=path,
-                doc=mention.source,
-                code=found.source,
-            )
+        finding = _absent(index, found, attr, mention.name, mention.source, " (named in the text)")
         if (finding.rule, finding.subject) not in reported:
             reported.add((finding.rule, finding.subject))
             yield finding
@@ -189,24 +169,33 @@ def _resolve(
     broken.add(missing)
     if rest[0] in worker_classes or base_name(use.name) in worker_classes:
         return None  # worker.class-missing reports documented worker classes.
-    close = index.close_name(found.name, rest[0])
+    return _absent(index, found, rest[0], use.name, use.source)
+
+
+def _absent(
+    index: _Index, found: Symbol, attr: str, subject: str, doc: Location | None, said: str = ""
+) -> Finding:
+    """``found.attr`` does not exist: `symbol.renamed` when ``found`` has a close name,
+    else `symbol.missing`."""
+    missing = f"{found.name}.{attr}"
+    close = index.close_name(found.name, attr)
     if close is not None:
         return drift(
             RENAMED,
-            use.name,
-            f"`{missing}` does not exist; `{found.name}` has `{close}`",
+            subject,
+            f"`{missing}`{said} does not exist; `{found.name}` has `{close}`",
             documented=missing,
             actual=f"{found.name}.{close}",
-            doc=use.source,
+            doc=doc,
             code=index.by_name[f"{found.name}.{close}"].source,
         )
     what = "module" if found.kind == "module" else "class"
     return drift(
         MISSING,
-        use.name,
-        f"`{missing}` does not exist (no `{rest[0]}` in {what} `{found.name}`)",
+        subject,
+        f"`{missing}`{said} does not exist (no `{attr}` in {what} `{found.name}`)",
         documented=missing,
-        doc=use.source,
+        doc=doc,
         code=found.source,
     )
 
