@@ -50,3 +50,23 @@ def test_each_way_of_naming_a_queue_at_the_call_is_a_dispatch() -> None:
         ("reports", "reports.build", False, 17),
         (None, "ping", True, 18),  # only known at run time
     ]
+
+
+def test_a_beat_entry_that_names_its_queue_is_a_dispatch() -> None:
+    # readthedocs: every beat entry carries `"options": {"queue": "web"}`
+    from conformance.pysource.scan import scan_python
+
+    text = (
+        "from celery.schedules import crontab\n"
+        "beat_schedule = {\n"
+        "    'nightly': {'task': 'app.t.nightly', 'schedule': crontab(hour=3),\n"
+        "                'options': {'queue': 'web'}},\n"
+        "    'hourly': {'task': 'app.t.hourly', 'schedule': 3600},\n"
+        "}\n"
+    )
+    spec = scan_python(
+        ast.parse(text), path="app/celeryconfig.py", origin=Origin.STATIC, module="app.celeryconfig"
+    ).spec
+    assert [(d.queue, d.task, d.dynamic) for d in spec.dispatches] == [
+        ("web", "app.t.nightly", False)
+    ]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.celery_naming import routes_from_value, setting_name
-from conformance.model import Location, Queue, Route, Schedule, Setting, Timing
+from conformance.model import Dispatch, Location, Queue, Route, Schedule, Setting, Timing
 from conformance.pysource.canvas import signature_task
 from conformance.pysource.context import ModuleContext
 from conformance.pysource.values import (
@@ -43,6 +43,8 @@ class ConfigItems:
     routes: list[Route] = field(default_factory=list)
     queues: list[Queue] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
+    # Beat entries that name their queue in `options`: used queues, like apply_async's.
+    dispatches: list[Dispatch] = field(default_factory=list)
 
 
 def find_config(
@@ -315,6 +317,13 @@ class _Reader:
             self.add_schedule(
                 str(name), task, self.timing(entry.get("schedule"), name, where), where
             )
+            options = entry.get("options")
+            if isinstance(options, dict) and "queue" in options:
+                queue = options["queue"]
+                known = queue if isinstance(queue, str) and queue else None
+                self.items.dispatches.append(
+                    Dispatch(known, task, known is None, self.ctx.loc(where), self.ctx.origin)
+                )
 
     def timing(self, value: Any, name: Any, where: ast.AST | int) -> Timing | None:
         if isinstance(value, Timing):

@@ -164,7 +164,7 @@ def scan_context(
         workers=tuple(find_worker_classes(ctx)),
         bootsteps=tuple(find_bootsteps(ctx)),
         settings=tuple(config.settings),
-        dispatches=tuple(find_dispatches(ctx)),
+        dispatches=(*config.dispatches, *find_dispatches(ctx)),
     )
     return ModuleScan(
         extraction=Extraction(spec, tuple(ctx.notices)),
