@@ -40,12 +40,20 @@ class Collector:
     items: dict[str, list[Item]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
     notices: list[Notice] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
+    _mentioned: set[str] = field(default_factory=set)
 
     def at(self, line: int) -> Location:
         return Location(self.path, line)
 
     def add(self, item: Item) -> None:
         self.items[_SECTION_OF[type(item)]].append(item)
+
+    def mention(self, name: str, line: int) -> None:
+        """A name used in passing; only its first place is kept (a page may repeat a
+        name thousands of times)."""
+        if name not in self._mentioned:
+            self._mentioned.add(name)
+            self.items["mentions"].append(Mention(name, self.at(line)))
 
     def notice(self, kind: str, message: str, line: int | None) -> None:
         self.notices.append(Notice(kind, message, self.path, line))

@@ -16,7 +16,7 @@ from conformance.extract.prose import read_list_item, read_paragraph
 from conformance.extract.tables import Columns, Table, TableRow, read_table
 from conformance.extract.values import plain
 from conformance.gcpause import no_cyclic_gc
-from conformance.model import Extraction, Mention, Waiver
+from conformance.model import Extraction, Waiver
 
 # One pinned preset: CommonMark plus GFM tables, nothing else that could change with a
 # markdown-it-py release.
@@ -338,10 +338,13 @@ _NAME = re.compile(r"[\w.:\-/<>]+")
 def add_mentions(text: str, line: int, out: Collector) -> None:
     """Every code span of ``text`` that could be a name (no spaces) as a Mention, on the
     line it sits on (``text`` keeps the block's line breaks)."""
+    at, counted = line, 0  # line numbers counted forward once: linear in the text
     for match in _CODE_SPAN.finditer(text):
         name = match.group(1).strip().removesuffix("()")
         if name and _NAME.fullmatch(name):
-            out.add(Mention(name, out.at(line + text.count("\n", 0, match.start()))))
+            at += text.count("\n", counted, match.start())
+            counted = match.start()
+            out.mention(name, at)
 
 
 def _line(node: Node) -> int:
