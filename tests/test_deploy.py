@@ -218,3 +218,47 @@ def test_example_project_compose_file() -> None:
         "worker-maintenance": ("maintenance",),
     }
     assert [s.name for s in services if s.role == "beat"] == ["beat"]
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "queues", "line"),
+    [
+        # exec form: ENTRYPOINT receives CMD as arguments
+        (
+            'FROM python:3.12\nENTRYPOINT ["celery", "-A", "proj"]\nCMD ["worker", "-Q", "a,b", "-c", "4"]\n',
+            "worker",
+            ("a", "b"),
+            2,
+        ),
+        # shell form over continued lines, in the last stage of a multi-stage build
+        (
+            "FROM python:3.12 AS build\nCMD echo build\nFROM build\n"
+            "CMD celery -A proj worker \\\n    -Q emails\n",
+            "worker",
+            ("emails",),
+            4,
+        ),
+        # a shell-form ENTRYPOINT ignores CMD
+        ("FROM x\nENTRYPOINT celery -A proj beat\nCMD worker -Q a\n", "beat", (), 2),
+        # the image starts something else: a service that is not a worker
+        ('FROM x\nCMD ["gunicorn", "proj.wsgi"]\n', "other", (), 2),
+    ],
+)
+def test_a_dockerfile_starts_the_process_of_its_entrypoint_and_cmd(
+    tmp_path: Path, text: str, role: str, queues: tuple[str, ...], line: int
+) -> None:
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "Dockerfile").write_text(text, encoding="utf-8")
+    extraction = read_deploy_files(["docker/Dockerfile"], tmp_path)
+    [service] = extraction.spec.services
+    assert (service.role, service.queues) == (role, queues)
+    assert service.source == Location("docker/Dockerfile", line)
+    assert service.name == "Dockerfile"
+    # read from memory: nothing written next to it
+    assert sorted(p.name for p in (tmp_path / "docker").iterdir()) == ["Dockerfile"]
+
+
+def test_a_dockerfile_without_a_command_starts_nothing(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile.worker").write_text("FROM python:3.12\nRUN pip install x\n")
+    assert deploy_format("Dockerfile.worker", "") == "dockerfile"
+    assert read_deploy_files(["Dockerfile.worker"], tmp_path).spec.services == ()

@@ -21,6 +21,7 @@ from conformance.commands import (
     yaml_services,
 )
 from conformance.errors import ConformanceError
+from conformance.introspect.dockerfile import services_from_dockerfile_text
 from conformance.model import Extraction, Location, Notice, Origin, Service, Spec
 
 __all__ = ["deploy_format", "read_deploy_files"]
@@ -34,8 +35,8 @@ _YAML_SUFFIXES = (".yml", ".yaml")
 
 
 def deploy_format(name: str, text: str) -> str | None:
-    """``compose``, ``kubernetes``, ``procfile``, ``supervisord``, ``systemd``, ``shell``,
-    or ``None`` for a file that is none of these."""
+    """``compose``, ``kubernetes``, ``procfile``, ``dockerfile``, ``supervisord``,
+    ``systemd``, ``shell``, or ``None`` for a file that is none of these."""
     lower = name.lower()
     if lower.endswith(_YAML_SUFFIXES):
         if lower.startswith(("docker-compose", "compose")):
@@ -45,6 +46,8 @@ def deploy_format(name: str, text: str) -> str | None:
         return "compose" if re.search(r"^services\s*:", text, re.MULTILINE) else None
     if name.startswith("Procfile"):
         return "procfile"
+    if lower == "dockerfile" or lower.startswith("dockerfile.") or lower.endswith(".dockerfile"):
+        return "dockerfile"
     if lower.endswith(".service") or (lower.endswith(".conf") and _SYSTEMD.search(text)):
         return "systemd"
     if lower.endswith((".conf", ".ini")) and _SUPERVISORD.search(text):
@@ -61,6 +64,7 @@ _READERS: dict[str, Reader] = {
     "supervisord": services_from_supervisord_text,
     "systemd": services_from_systemd_text,
     "shell": services_from_shell_text,
+    "dockerfile": services_from_dockerfile_text,
 }
 
 

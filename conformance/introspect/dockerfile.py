@@ -1,0 +1,82 @@
+"""Dockerfiles: the process an image starts (``ENTRYPOINT`` + ``CMD``), as a Service.
+
+Read with ``dockerfile-parse`` (instructions, continuations, exec and shell forms), from
+memory: nothing is written and nothing is built. Docker's rules: an exec-form
+``ENTRYPOINT`` receives ``CMD`` as arguments; a shell-form ``ENTRYPOINT`` ignores
+``CMD``; without ``ENTRYPOINT`` the ``CMD`` is the command. The last instruction of each
+kind counts.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shlex
+from pathlib import PurePosixPath
+
+from conformance.commands import (
+    _extraction,
+    _service,
+    _variable_notices,
+    parse_celery_command,
+)
+from conformance.model import Extraction, Location, Notice, Origin
+
+
+def services_from_dockerfile_text(
+    text: str, *, path: str, line_offset: int = 0, origin: Origin = Origin.STATIC
+) -> Extraction:
+    from dockerfile_parse import DockerfileParser  # only when a Dockerfile is configured
+
+    parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")))
+    last: dict[str, tuple[str, int]] = {}
+    for instruction in parser.structure:
+        kind = instruction["instruction"]
+        if kind in ("ENTRYPOINT", "CMD"):
+            last[kind] = (instruction["value"], instruction["startline"] + 1)
+        elif kind == "FROM":
+            last.clear()  # a new stage starts from its base's (unknown) command
+    if not last:
+        return _extraction([], [])
+    command, line = _command(last)
+    if command is None:
+        notice = Notice("not-judged", "the image's command is not readable", path, line)
+        return _extraction([], [notice])
+    celery = parse_celery_command(command)
+    name = PurePosixPath(path).name
+    service = _service(name, command, celery, Location(path, line + line_offset), origin)
+    return _extraction([service], _variable_notices(service, celery))
+
+
+def _command(last: dict[str, tuple[str, int]]) -> tuple[str | None, int]:
+    entry = last.get("ENTRYPOINT")
+    cmd = last.get("CMD")
+    line = (entry or cmd or ("", 1))[1]
+    if entry is None:
+        return (_as_text(cmd[0]) if cmd else None), line
+    entry_argv = _exec_form(entry[0])
+    if entry_argv is None:  # shell form: CMD is ignored
+        return entry[0], line
+    if cmd is None:
+        return shlex.join(entry_argv), line
+    cmd_argv = _exec_form(cmd[0])
+    tail = shlex.join(cmd_argv) if cmd_argv is not None else f"/bin/sh -c {shlex.quote(cmd[0])}"
+    return f"{shlex.join(entry_argv)} {tail}".strip(), line
+
+
+def _exec_form(value: str) -> list[str] | None:
+    """The JSON array of the exec form, or None for the shell form."""
+    if not value.lstrip().startswith("["):
+        return None
+    try:
+        argv = json.loads(value)
+    except ValueError:
+        return None
+    return [str(a) for a in argv] if isinstance(argv, list) else None
+
+
+def _as_text(value: str) -> str | None:
+    argv = _exec_form(value)
+    if argv is not None:
+        return shlex.join(argv)
+    return value.strip() or None
