@@ -529,3 +529,39 @@ def test_a_worker_without_q_consumes_every_declared_queue_as_celery_does() -> No
 
     bare = Celery("bare", set_as_current=False)
     assert set(bare.amqp.queues.consume_from) == {"celery"} == consumed_queues((), [], "celery")
+
+
+def test_an_unnamed_periodic_task_is_keyed_by_the_signatures_repr() -> None:
+    # Pin what static mode reproduces for `sender.add_periodic_task(60, ping.s(...))`.
+    import ast
+
+    from celery import Celery
+
+    from conformance.model import Origin
+    from conformance.pysource.scan import scan_python
+
+    app = Celery("pin", set_as_current=False)
+
+    @app.task(name="proj.tasks.ping")
+    def ping(word: str, times: int = 1) -> str:
+        return word * times
+
+    app.add_periodic_task(60.0, ping.s("world", times=2))
+    app.add_periodic_task(10.0, ping.s("hello"), name="ping every 10")
+    app.finalize()
+    app.on_after_finalize.send(sender=app)
+    assert set(app.conf.beat_schedule) >= {"proj.tasks.ping('world', times=2)", "ping every 10"}
+
+    source = (
+        "from proj.celery import app\n"
+        "@app.on_after_configure.connect\n"
+        "def setup(sender, **kwargs):\n"
+        "    from proj.tasks import ping\n"
+        "    sender.add_periodic_task(60.0, ping.s('world', times=2))\n"
+    )
+    spec = scan_python(
+        ast.parse(source), path="proj/celery.py", origin=Origin.STATIC, module="proj.celery"
+    ).spec
+    assert [(s.name, s.task) for s in spec.schedules] == [
+        ("proj.tasks.ping('world', times=2)", "proj.tasks.ping")
+    ]

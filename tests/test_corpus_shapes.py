@@ -206,3 +206,29 @@ def test_a_queue_named_at_the_call_is_used_in_both_modes(copy, mode: str) -> Non
     status, report = check(root, "--mode", mode)
     assert report["mode"] == mode
     assert (status, findings(report)) == (1, {("deploy.queue-unconsumed", "transient")})
+
+
+# --- beat entries added in an on_after_configure handler --------------------------------
+
+
+@pytest.mark.parametrize("mode", ["static", "live"])
+def test_periodic_tasks_added_in_a_handler_conform_in_both_modes(copy, mode: str) -> None:
+    status, report = check(copy("periodic_handler"), "--mode", mode)
+    assert (status, findings(report)) == (0, set())
+    conforming = {c["subject"] for c in report["conforming"]}
+    # the unnamed entry under the key Celery gives it; tasks imported inside the handler
+    assert {"ping every 10", "morning cleanup", "proj.tasks.ping('world')"} <= conforming
+
+
+@pytest.mark.parametrize("mode", ["static", "live"])
+def test_periodic_tasks_added_in_a_handler_drift_in_both_modes(copy, mode: str) -> None:
+    root = copy("periodic_handler")
+    edit(
+        root / "proj/celery.py", "sender.add_periodic_task(10.0,", "sender.add_periodic_task(20.0,"
+    )
+    edit(root / "proj/celery.py", 'ping.s("world")', 'ping.s("everyone")')
+    status, report = check(root, "--mode", mode)
+    found = findings(report)
+    assert status == 1
+    assert ("schedule.mismatch", "ping every 10") in found
+    assert ("schedule.missing", "proj.tasks.ping('world')") in found

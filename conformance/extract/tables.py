@@ -14,6 +14,7 @@ from conformance.extract.context import Topic
 from conformance.extract.timing import read_timing
 from conformance.extract.values import (
     cell_name,
+    entry_name,
     is_empty,
     parse_bool,
     parse_duration,
@@ -198,7 +199,7 @@ def _schedules(table: Table, cols: Columns, topics: frozenset[Topic], out: Colle
     timing_col = cols.find(*_TIMING)
     task_col = cols.find(*_TASK_NAME)
     for row in table.rows:
-        name = cell_name(cell(row, entry_col))
+        name = entry_name(cell(row, entry_col))
         if name is None:
             continue
         task = cell_name(cell(row, task_col)) if task_col is not None else None

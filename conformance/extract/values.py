@@ -57,6 +57,16 @@ def cell_name(cell: str) -> str | None:
     return candidate if NAME.match(candidate) else None
 
 
+def entry_name(cell: str) -> str | None:
+    """A beat entry's name from a cell: Celery keys entries by any string ("add every
+    10", `repr` of a signature), so a backticked one is taken whole; plain text must
+    still be a single name."""
+    spans = code_spans(cell)
+    if spans and spans[0].strip():
+        return spans[0].strip()
+    return cell_name(cell)
+
+
 def split_names(cell: str) -> tuple[str, ...]:
     """Names listed in a cell: backticked spans if any, else comma/space separated words."""
     spans = code_spans(cell)

@@ -350,12 +350,30 @@ class _Reader:
             return
         name_node = next((k.value for k in node.keywords if k.arg == "name"), None)
         name = self.ctx.evaluator.value(name_node) if name_node is not None else None
+        task = self.periodic_task_name(sig)
         if not isinstance(name, str):
-            # Celery keys an unnamed entry by the signature's repr; the source text is
-            # the closest stable stand-in.
-            name = source_text(sig)
+            # Celery keys an unnamed entry by the signature's repr, `task.name(args)`;
+            # when the arguments are not literals, the source text stands in.
+            name = self.signature_repr(task, sig) or source_text(sig)
         timing = self.timing(self.ctx.evaluator.value(schedule), name, node)
-        self.add_schedule(name, self.periodic_task_name(sig), timing, node)
+        self.add_schedule(name, task, timing, node)
+
+    def signature_repr(self, task: str | None, sig: ast.expr) -> str | None:
+        """``repr(task.s(*args, **kwargs))`` as Celery writes it: ``name('a', 1, k=2)``."""
+        if not (
+            task
+            and isinstance(sig, ast.Call)
+            and isinstance(sig.func, ast.Attribute)
+            and sig.func.attr in ("s", "si")
+        ):
+            return None
+        values = [self.ctx.evaluator.value(a) for a in sig.args]
+        keywords = {k.arg: self.ctx.evaluator.value(k.value) for k in sig.keywords if k.arg}
+        literal = (str, int, float, bool, type(None))
+        if not all(isinstance(v, literal) for v in (*values, *keywords.values())):
+            return None
+        parts = [repr(v) for v in values] + [f"{k}={v!r}" for k, v in keywords.items()]
+        return f"{task}({', '.join(parts)})"
 
     def periodic_task_name(self, sig: ast.expr) -> str | None:
         """The registered name behind ``task.s()`` (a task of this module) or
@@ -372,7 +390,8 @@ class _Reader:
         task = signature_task(sig)
         if task is not None and task in self.ctx.task_functions:
             return self.ctx.task_functions[task]
-        return task
+        # A task imported (often inside the handler): its default registered name.
+        return self.ctx.resolve_text(task) if task is not None else None
 
     # --- recognizing the callee -----------------------------------------------------
 

@@ -176,6 +176,12 @@ class Context:
         return frozenset(found)
 
     @cached_property
+    def task_functions(self) -> frozenset[str]:
+        """Dotted functions of the registered tasks: a schedule that names the function
+        of a task registered under a custom `name=` names that task."""
+        return frozenset(t.function for t in self.actual_tasks if t.function)
+
+    @cached_property
     def project_packages(self) -> frozenset[str]:
         """Top-level packages of the project's own code (modules read, tasks found)."""
         names = [s.name for s in self.actual.symbols if s.kind == "module"]
@@ -186,7 +192,7 @@ class Context:
         """A task name the app does not register, as far as can be known: in static mode
         a dotted name outside the project's packages (``post_office.tasks.send_mail``)
         may be registered by an installed library, which only run time shows."""
-        if name in self.registered or is_builtin_task(name):
+        if name in self.registered or is_builtin_task(name) or name in self.task_functions:
             return False
         static = not any(t.origin is Origin.LIVE for t in self.actual.tasks)
         root, dot, _ = name.partition(".")
