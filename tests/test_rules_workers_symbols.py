@@ -315,3 +315,24 @@ def test_a_path_from_an_example_is_no_claim() -> None:
         )
     )
     assert outcome(documented, Spec(symbols=CODE), "symbol.") == set()
+
+
+def test_a_missing_profile_names_the_nearest_deployed_worker_and_the_difference() -> None:
+    from conformance.rules import run_rules
+
+    documented = Spec(workers=(Worker("gpu", queues=("models", "renders")),))
+    deployed = (
+        Service("worker", "worker", queues=("batch", "models"), source=Location("compose.yml", 9)),
+        Service("mail", "worker", queues=("emails",)),
+    )
+    findings, _ = run_rules(documented, Spec(services=deployed))
+    [finding] = [f for f in findings if f.rule == "worker.profile-missing"]
+    assert finding.message.endswith(
+        "; the nearest, `worker`, lacks `renders` and also consumes `batch`"
+    )
+    assert finding.code == Location("compose.yml", 9)
+    assert finding.actual is None  # the fingerprint baselines keep is unchanged
+    # no worker shares a queue: nothing to point at
+    findings, _ = run_rules(Spec(workers=(Worker("x", queues=("q",)),)), Spec(services=deployed))
+    [lonely] = [f for f in findings if f.rule == "worker.profile-missing"]
+    assert lonely.code is None and "nearest" not in lonely.message

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from conformance.celery_naming import base_name
 from conformance.findings import Conforming, Finding
-from conformance.model import Service, Worker
+from conformance.model import Location, Service, Worker
 from conformance.rules.context import Context
 from conformance.rules.registry import define, drift
 
@@ -80,6 +80,29 @@ def _profile_match(profile: Worker | Service, ctx: Context) -> Service | Worker 
     return None
 
 
+def _nearest(profile: Worker | Service, ctx: Context) -> tuple[str, str, Location | None] | None:
+    """The deployed worker sharing most queues with ``profile``: its name, what differs
+    (in words), where it is deployed. None when no worker shares a queue."""
+    wanted = ctx.consumed_by(profile.queues)
+    best: tuple[int, Service] | None = None
+    for service in ctx.actual.services:
+        if service.role != "worker" or service.dynamic:
+            continue
+        shared = len(wanted & ctx.consumed_by(service.queues))
+        if shared and (best is None or shared > best[0]):
+            best = (shared, service)
+    if best is None:
+        return None
+    service = best[1]
+    has = ctx.consumed_by(service.queues)
+    parts = []
+    if wanted - has:
+        parts.append("lacks " + ", ".join(f"`{q}`" for q in sorted(wanted - has)))
+    if has - wanted:
+        parts.append("also consumes " + ", ".join(f"`{q}`" for q in sorted(has - wanted)))
+    return service.name, f"the nearest, `{service.name}`, {' and '.join(parts)}", service.source
+
+
 def check(ctx: Context) -> Iterator[Finding | Conforming]:
     classes = _class_names(ctx)
     seen: set[str] = set()
@@ -129,12 +152,16 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
             continue  # The worker may be in a deploy file we could not read.
         if match is None:
             queues = ", ".join(f"`{q}`" for q in profile.queues) or "the default queue"
+            near = _nearest(profile, ctx)
             yield drift(
                 PROFILE_MISSING,
                 name,
-                f"documented worker profile `{name}` ({queues}) matches no deployed worker",
+                f"documented worker profile `{name}` ({queues}) matches no deployed worker"
+                + (f"; {near[1]}" if near else ""),
                 documented=", ".join(profile.queues) or name,
+                # `actual` stays empty: it is part of the fingerprint baselines keep.
                 doc=profile.source,
+                code=near[2] if near else None,
             )
         else:
             differences = _profile_differences(ctx, profile, match)
