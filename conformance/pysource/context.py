@@ -25,6 +25,9 @@ from conformance.pysource.values import (
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 StarLookup = Callable[[str], Mapping[str, Any] | None]
 """A module's name → its module-level names, for ``from module import *``."""
+Binder = Callable[[ast.stmt, "list[str] | None"], None]
+"""Records names bound without an assignment: ``from x import *`` (``None``: the module's
+public names), or the names a settings class exports."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ def build_context(
     dead: list[ast.stmt] = []
     star_imported: dict[str, ast.stmt] = {}
 
-    def import_star(stmt: ast.stmt, exported: list[str] | None = None) -> None:
+    def bind(stmt: ast.stmt, exported: list[str] | None) -> None:
         """Names bound without an assignment: ``from x import *`` (``stmt``), or the
         ``exported`` names of a settings class (``Settings.load_settings(__name__)``)."""
         if exported is not None:
@@ -149,7 +152,7 @@ def build_context(
                 names[name] = value
                 star_imported[name] = stmt
 
-    _constants(tree.body, names, evaluator, prefix="", dead=dead, import_star=import_star)
+    _constants(tree.body, names, evaluator, prefix="", dead=dead, bind=bind)
     names.pop("__name__", None)
     if dead:
         nodes, scopes = _without(nodes, scopes, dead)
@@ -308,7 +311,7 @@ def _constants(
     evaluator: Evaluator,
     prefix: str,
     dead: list[ast.stmt] | None = None,
-    import_star: Callable[..., None] | None = None,
+    bind: Binder | None = None,
 ) -> None:
     """Module (or class) level assignments in order; later ones win, dicts are mutated.
 
@@ -321,10 +324,10 @@ def _constants(
     for stmt in body:
         if (
             isinstance(stmt, ast.ImportFrom)
-            and import_star is not None
+            and bind is not None
             and any(alias.name == "*" for alias in stmt.names)
         ):
-            import_star(stmt)
+            bind(stmt, None)
         elif isinstance(stmt, ast.Assign):
             value = evaluator.value(stmt.value)
             for target in stmt.targets:
@@ -341,9 +344,10 @@ def _constants(
                 else:
                     names[key] = merged
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            exported = _export_class(stmt.value, names, evaluator) if import_star else []
-            if exported:
-                import_star(stmt, exported)  # type: ignore[misc]
+            # Module level only (`bind` is given there): a settings class's export.
+            exported = _export_class(stmt.value, names, evaluator) if bind is not None else []
+            if bind is not None and exported:
+                bind(stmt, exported)
             else:
                 _dict_update(stmt.value, names, evaluator)
         elif isinstance(stmt, ast.ClassDef) and not prefix:
@@ -353,10 +357,10 @@ def _constants(
             taken = bool(evaluator.value(stmt.test))
             dead += stmt.orelse if taken else stmt.body
             branch = stmt.body if taken else stmt.orelse
-            _constants(branch, names, evaluator, prefix, dead, import_star)
+            _constants(branch, names, evaluator, prefix, dead, bind)
         elif isinstance(stmt, ast.If | ast.Try | ast.With):
             for block in _blocks(stmt):
-                _constants(block, names, evaluator, prefix, dead, import_star)
+                _constants(block, names, evaluator, prefix, dead, bind)
 
 
 _BASES = "__bases__"
