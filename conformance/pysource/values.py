@@ -7,7 +7,9 @@ configuration uses (``crontab``, ``schedule``, ``solar``, ``timedelta``, ``Queue
 
 Decision: ``os.getenv("X", "d")`` / ``os.environ.get("X", "d")`` evaluate to their
 default ``"d"`` (the value a fresh deployment without the variable gets; docs usually
-state that default). Without a default the value is :class:`Unknown`.
+state that default), and so do the settings libraries' reads: python-decouple's
+``config("X", default=4, cast=int)`` and django-environ's ``env.int("X", default=4)``
+(cast as the library casts). Without a default the value is :class:`Unknown`.
 
 Anything else (a call of a user function, a comprehension, ``settings.X``) is
 :class:`Unknown` with a reason a notice can show. Containers keep their unknown parts,
@@ -134,6 +136,27 @@ _ARITHMETIC: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.BitOr: operator.or_,
 }
 _ENV_READS = {"os.getenv", "getenv", "os.environ.get", "environ.get"}
+_ENVIRON_METHODS = frozenset({"", "str", "int", "bool", "float"})
+_TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
+
+
+def _cast_env(value: Any, cast: str) -> Any:
+    """A default as the library returns it: strings are cast (``"4"`` with ``int`` is
+    4, ``"yes"`` with ``bool`` is True); other values are already typed."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if cast == "int":
+            return int(value)
+        if cast == "float":
+            return float(value)
+        if cast == "bool":
+            return value.strip().lower() in _TRUE
+    except ValueError:
+        return Unknown(f"default {value!r} does not cast to {cast}")
+    return value
+
+
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {"int": int, "float": float, "str": str}
 _CRON_FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
 
@@ -303,6 +326,9 @@ class Evaluator:
         last = name.rpartition(".")[2]
         if name in _ENV_READS or name.endswith((".getenv", ".environ.get")):
             return self._env_read(node)
+        library_cast = self._env_library(name)
+        if library_cast is not None:
+            return self._library_env_read(node, library_cast)
         if last in _CONVERTERS and name == last:
             return self._convert(node, _CONVERTERS[last])
         if last == "timedelta":
@@ -333,6 +359,31 @@ class Evaluator:
                     result.put(keyword.arg, self.value(keyword.value), keyword.value.lineno)
             return result
         return Unknown(f"`{_text(node.func)}(...)` is computed at run time")
+
+    def _env_library(self, name: str) -> str | None:
+        """The cast of a settings library's environment read, or None when ``name`` is
+        not one: python-decouple's ``config(...)`` (``"cast"``: its ``cast=``) and
+        django-environ's ``env(...)`` / ``env.int(...)`` (an ``Env`` of a module that
+        imports ``environ``)."""
+        if name == "decouple.config":
+            return "cast"
+        root, _, method = name.partition(".")
+        environ = any(origin.partition(".")[0] == "environ" for origin in self.imports.values())
+        if root == "env" and method in _ENVIRON_METHODS and "env" not in self.imports and environ:
+            return method or "str"
+        return None
+
+    def _library_env_read(self, node: ast.Call, cast: str) -> Any:
+        """The default a fresh deployment gets, cast as the library would."""
+        default = _argument(node, 1, "default")
+        if default is None:
+            variable = self.value(node.args[0]) if node.args else "?"
+            return Unknown(f"read from the environment variable `{variable}` (no default)")
+        value = self.value(default)
+        if cast == "cast":
+            cast_node = next((k.value for k in node.keywords if k.arg == "cast"), None)
+            cast = cast_node.id if isinstance(cast_node, ast.Name) else "str"
+        return _cast_env(value, cast)
 
     def _env_read(self, node: ast.Call) -> Any:
         default = _argument(node, 1, "default")
