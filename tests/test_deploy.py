@@ -238,6 +238,14 @@ def test_example_project_compose_file() -> None:
             ("emails",),
             4,
         ),
+        # a stage built on an earlier stage inherits its command
+        (
+            "FROM python:3.12 AS worker\nCMD celery -A proj worker -Q emails\n"
+            "FROM worker\nRUN pip install extra\n",
+            "worker",
+            ("emails",),
+            2,
+        ),
         # a shell-form ENTRYPOINT ignores CMD
         ("FROM x\nENTRYPOINT celery -A proj beat\nCMD worker -Q a\n", "beat", (), 2),
         # the image starts something else: a service that is not a worker
@@ -259,6 +267,9 @@ def test_a_dockerfile_starts_the_process_of_its_entrypoint_and_cmd(
 
 
 def test_a_dockerfile_without_a_command_starts_nothing(tmp_path: Path) -> None:
-    (tmp_path / "Dockerfile.worker").write_text("FROM python:3.12\nRUN pip install x\n")
+    # the build stage's command does not carry over to a stage built on an image
+    (tmp_path / "Dockerfile.worker").write_text(
+        "FROM python:3.12 AS build\nCMD celery -A proj worker\nFROM python:3.12\nRUN pip install x\n"
+    )
     assert deploy_format("Dockerfile.worker", "") == "dockerfile"
     assert read_deploy_files(["Dockerfile.worker"], tmp_path).spec.services == ()

@@ -28,6 +28,13 @@ SECRET = env.str("SECRET")
 """
 
 
+def _names(text: str) -> dict[str, object]:
+    tree = ast.parse(text)
+    return build_context(
+        tree, path="s.py", line_offset=0, origin=Origin.STATIC, module="proj.settings"
+    ).names
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -40,33 +47,18 @@ SECRET = env.str("SECRET")
     ],
 )
 def test_a_read_with_a_default_is_the_default(name: str, value: object) -> None:
-    ctx = build_context(
-        ast.parse(SETTINGS),
-        path="s.py",
-        line_offset=0,
-        origin=Origin.STATIC,
-        module="proj.settings",
-    )
-    assert ctx.names[name] == value
-    assert type(ctx.names[name]) is type(value)
+    names = _names(SETTINGS)
+    assert names[name] == value
+    assert type(names[name]) is type(value)
 
 
 @pytest.mark.parametrize("name", ["CELERY_BROKER_URL", "SECRET"])
 def test_a_read_without_a_default_is_only_known_at_run_time(name: str) -> None:
-    ctx = build_context(
-        ast.parse(SETTINGS),
-        path="s.py",
-        line_offset=0,
-        origin=Origin.STATIC,
-        module="proj.settings",
-    )
-    assert isinstance(ctx.names[name], Unknown)
-    assert "no default" in ctx.names[name].reason
+    value = _names(SETTINGS)[name]
+    assert isinstance(value, Unknown)
+    assert "no default" in value.reason
 
 
 def test_env_is_a_library_read_only_when_the_module_uses_django_environ() -> None:
     text = "from app.settings import env\nQUEUE = env('QUEUE', default='celery')\n"
-    ctx = build_context(
-        ast.parse(text), path="s.py", line_offset=0, origin=Origin.STATIC, module="m"
-    )
-    assert isinstance(ctx.names["QUEUE"], Unknown)
+    assert isinstance(_names(text)["QUEUE"], Unknown)

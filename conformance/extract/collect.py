@@ -82,8 +82,7 @@ class Collector:
             for item in items:
                 names = item_names(item)
                 if any(is_placeholder(n) for n in names):
-                    for name in names:
-                        self.add(Mention(name, item.source, kind="example"))
+                    self.items["mentions"] += example_mentions(item)
                     line = item.source.line if item.source else None
                     shown = next(n for n in names if is_placeholder(n))
                     self.notice(
@@ -134,16 +133,21 @@ def item_names(item: Item) -> list[str]:
     return [n for n in names if isinstance(n, str) and n]
 
 
+def example_mentions(item: Item) -> list[Mention]:
+    """An illustrative item's names, kept only as mentions: they count their items
+    documented and claim nothing."""
+    return [Mention(name, item.source, kind="example") for name in item_names(item)]
+
+
 def demote_to_mentions(scratch: Collector, out: Collector) -> list[str]:
     """Move what ``scratch`` read into ``out`` as mentions only (plus its waivers and
     parse notices); the names demoted from claims, in order."""
     demoted: list[str] = []
     for section, items in scratch.items.items():
         for item in items:
-            for name in item_names(item):
-                out.add(Mention(name, item.source, kind="example"))
-                if section != "mentions" and name not in demoted:
-                    demoted.append(name)
+            out.items["mentions"] += example_mentions(item)
+            if section != "mentions":
+                demoted += [n for n in item_names(item) if n not in demoted]
     out.notices.extend(scratch.notices)
     out.waivers.extend(scratch.waivers)
     return demoted

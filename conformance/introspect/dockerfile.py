@@ -4,7 +4,8 @@ Read with ``dockerfile-parse`` (instructions, continuations, exec and shell form
 memory: nothing is written and nothing is built. Docker's rules: an exec-form
 ``ENTRYPOINT`` receives ``CMD`` as arguments; a shell-form ``ENTRYPOINT`` ignores
 ``CMD``; without ``ENTRYPOINT`` the ``CMD`` is the command. The last instruction of each
-kind counts.
+kind counts, in the last stage; a stage built ``FROM`` an earlier stage inherits its
+command.
 """
 
 from __future__ import annotations
@@ -29,13 +30,20 @@ def services_from_dockerfile_text(
     from dockerfile_parse import DockerfileParser  # only when a Dockerfile is configured
 
     parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")))
+    stages: dict[str, dict[str, tuple[str, int]]] = {}  # `FROM … AS name` → its command
     last: dict[str, tuple[str, int]] = {}
     for instruction in parser.structure:
         kind = instruction["instruction"]
         if kind in ("ENTRYPOINT", "CMD"):
             last[kind] = (instruction["value"], instruction["startline"] + 1)
         elif kind == "FROM":
-            last.clear()  # a new stage starts from its base's (unknown) command
+            # A stage built on an earlier one inherits its command; on an image, the
+            # image's command is unknown.
+            words = instruction["value"].split()
+            base = words[0].lower() if words else ""
+            last = dict(stages.get(base, {}))
+            if len(words) == 3 and words[1].lower() == "as":
+                stages[words[2].lower()] = last
     if not last:
         return _extraction([], [])
     command, line = _command(last)

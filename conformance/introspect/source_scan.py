@@ -41,8 +41,6 @@ from conformance.pysource.scan import ModuleScan, parse_or_notice, scan_context
 from conformance.pysource.tasks import registered_classes
 from conformance.pysource.values import FunctionRef, dotted
 
-_SKIPPED_DIRS = UNREAD_FOLDERS
-
 
 @dataclass(frozen=True)
 class ModuleInfo:
@@ -219,7 +217,7 @@ def _parse_files(
 
 
 def _skipped(relative: Path) -> bool:
-    return any(part in _SKIPPED_DIRS or part.startswith(".") for part in relative.parts[:-1]) or (
+    return any(part in UNREAD_FOLDERS or part.startswith(".") for part in relative.parts[:-1]) or (
         relative.name.startswith("test_")
     )
 

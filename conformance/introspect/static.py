@@ -342,10 +342,12 @@ class _AppReader:
         if not isinstance(related, str):
             self.notice("autodiscover_tasks: related_name is computed at run time", ctx, node)
             return []
-        no_packages = packages_node is None or (
-            isinstance(packages_node, ast.Constant) and packages_node.value is None
-        )
-        if packages_node is None or no_packages or _installed_apps_lambda(packages_node):
+        # No packages, `None` or `lambda: settings.INSTALLED_APPS`: Django's apps.
+        if (
+            packages_node is None
+            or (isinstance(packages_node, ast.Constant) and packages_node.value is None)
+            or _installed_apps_lambda(packages_node)
+        ):
             packages = self.installed_apps()
         else:
             value = ctx.evaluator.value(packages_node)

@@ -188,13 +188,17 @@ class Context:
         names += [t.name for t in self.actual_tasks]
         return frozenset(name.partition(".")[0] for name in names if "." in name)
 
+    @cached_property
+    def static(self) -> bool:
+        """The code side was read, not imported: what only run time knows is unknown."""
+        return not any(t.origin is Origin.LIVE for t in self.actual.tasks)
+
     def is_unknown_task(self, name: str) -> bool:
         """A task name the app does not register, as far as can be known: in static mode
         a dotted name outside the project's packages (``post_office.tasks.send_mail``)
         may be registered by an installed library, which only run time shows."""
         if name in self.registered or is_builtin_task(name) or name in self.task_functions:
             return False
-        static = not any(t.origin is Origin.LIVE for t in self.actual.tasks)
         root, dot, _ = name.partition(".")
         outside = bool(self.project_packages) and root not in self.project_packages
         # `kitusne.tasks.x` in project `kitsune` is a typo, not somebody's library;
@@ -202,7 +206,7 @@ class Context:
         # path left behind by a move.
         misspelt = bool(difflib.get_close_matches(root, self.project_packages, n=1, cutoff=0.8))
         moved = any(base_name(t) == base_name(name) for t in self.registered)
-        return not (static and dot and outside and not misspelt and not moved)
+        return not (self.static and dot and outside and not misspelt and not moved)
 
     @cached_property
     def documented_schedules(self) -> tuple[Schedule, ...]:

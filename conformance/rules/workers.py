@@ -66,23 +66,21 @@ def _profile_match(profile: Worker | Service, ctx: Context) -> Service | Worker 
     """The deployed worker (or code profile) that runs a documented profile: same name,
     or the same queues; a worker without ``-Q`` consumes every declared queue (the
     default queue when none is declared)."""
-    consumed = ctx.consumed_by
-
-    wanted = consumed(profile.queues)
+    wanted = ctx.consumed_by(profile.queues)
     candidates: list[Service | Worker] = [s for s in ctx.actual.services if s.role == "worker"]
     candidates += [w for w in ctx.actual.workers if w.kind == "profile"]
     for candidate in candidates:
         if candidate.name == profile.name:
             return candidate
     for candidate in candidates:
-        if consumed(candidate.queues) == wanted:
+        if ctx.consumed_by(candidate.queues) == wanted:
             return candidate
     return None
 
 
-def _nearest(profile: Worker | Service, ctx: Context) -> tuple[str, str, Location | None] | None:
-    """The deployed worker sharing most queues with ``profile``: its name, what differs
-    (in words), where it is deployed. None when no worker shares a queue."""
+def _nearest(profile: Worker | Service, ctx: Context) -> tuple[str, Location | None] | None:
+    """The deployed worker sharing most queues with ``profile``: what differs (in words)
+    and where it is deployed. None when no worker shares a queue."""
     wanted = ctx.consumed_by(profile.queues)
     best: tuple[int, Service] | None = None
     for service in ctx.actual.services:
@@ -100,7 +98,7 @@ def _nearest(profile: Worker | Service, ctx: Context) -> tuple[str, str, Locatio
         parts.append("lacks " + ", ".join(f"`{q}`" for q in sorted(wanted - has)))
     if has - wanted:
         parts.append("also consumes " + ", ".join(f"`{q}`" for q in sorted(has - wanted)))
-    return service.name, f"the nearest, `{service.name}`, {' and '.join(parts)}", service.source
+    return f"the nearest, `{service.name}`, {' and '.join(parts)}", service.source
 
 
 def check(ctx: Context) -> Iterator[Finding | Conforming]:
@@ -157,11 +155,11 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
                 PROFILE_MISSING,
                 name,
                 f"documented worker profile `{name}` ({queues}) matches no deployed worker"
-                + (f"; {near[1]}" if near else ""),
+                + (f"; {near[0]}" if near else ""),
                 documented=", ".join(profile.queues) or name,
                 # `actual` stays empty: it is part of the fingerprint baselines keep.
                 doc=profile.source,
-                code=near[2] if near else None,
+                code=near[1] if near else None,
             )
         else:
             differences = _profile_differences(ctx, profile, match)
