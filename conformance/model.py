@@ -31,10 +31,15 @@ class Origin(enum.StrEnum):
 
 @dataclass(frozen=True, order=True)
 class Location:
-    """A place in a file: repo-relative POSIX path and 1-based line."""
+    """A place in a file: repo-relative POSIX path and 1-based line.
+
+    ``evidence`` says why a doc line was read as a claim (``"cue: 'soft time limit'"``,
+    ``"column: Queue"``); it is shown to the reviewer and never part of equality.
+    """
 
     path: str
     line: int
+    evidence: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"

@@ -101,10 +101,14 @@ def test_the_example_page() -> None:
     assert cleanup.task == "tasks.cleanup_old_files"
     assert cleanup.timing is not None and same_times(cleanup.timing, crontab_timing(minute=0))
     assert health.timing is not None and same_times(health.timing, interval_timing(600))
-    (chord,) = [c for c in spec.canvas if c.primitive == "chord"]
-    assert chord.header == ("generate_single_model",)
-    assert chord.callback == "finalize_batch"
-    assert chord.context == "tasks.process_batch"
+    # The snippet builds the chord; the paragraph under "Batch Processing" tells it again.
+    snippet, told = sorted(
+        (c for c in spec.canvas if c.primitive == "chord"), key=lambda c: c.source.line
+    )
+    assert snippet.header == told.header == ("generate_single_model",)
+    assert snippet.callback == told.callback == "finalize_batch"
+    assert (snippet.context, told.context) == ("tasks.process_batch", "process_batch")
+    assert told.source.evidence == ("cue: 'chord' … 'callback `finalize_batch`'",)
     handlers = {s.signal: s for s in spec.signals}
     assert set(handlers) == {"task_prerun", "task_postrun", "task_failure"}
     assert handlers["task_failure"].metrics == ("task_failures",)

@@ -12,6 +12,7 @@ from markdown_it.token import Token
 from conformance.extract.blocks import read_fence
 from conformance.extract.collect import Collector, demote_to_mentions
 from conformance.extract.context import Section
+from conformance.extract.inline_code import read_inline_calls
 from conformance.extract.prose import read_list_item, read_paragraph
 from conformance.extract.tables import Columns, Table, TableRow, read_table
 from conformance.extract.values import plain
@@ -269,6 +270,7 @@ class _Walk:
             add_mentions(text, line, self.out)
             if self.celery_page:
                 read_paragraph(text, line, topics, self.out)
+                read_inline_calls(text, line, self.out)
         elif node.type in ("bullet_list", "ordered_list"):
             for item in node.children:
                 self._list_item(item)

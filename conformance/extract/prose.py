@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from typing import Literal
 
 from conformance.celery_naming import is_setting
+from conformance.extract.claims import add_claims
 from conformance.extract.collect import Collector
 from conformance.extract.context import Topic
+from conformance.extract.sentences import chords, unit_claims
 from conformance.extract.values import NAME, code_spans, looks_like_entry, looks_like_task
 from conformance.model import Metric, Queue, Route, Schedule, SignalHandler, Task
 from conformance.pysource import SIGNAL_NAMES
@@ -52,6 +54,8 @@ def sentences(text: str, line: int) -> Iterator[tuple[str, int]]:
 def read_paragraph(text: str, line: int, topics: frozenset[Topic], out: Collector) -> None:
     for sentence, sentence_line in sentences(text, line):
         _read_unit(sentence, sentence_line, topics, out, list_item=False)
+    if "`" in text:
+        add_claims(chords(text, line), out)
 
 
 def read_list_item(text: str, line: int, topics: frozenset[Topic], out: Collector) -> None:
@@ -65,6 +69,7 @@ def _read_unit(
         return
     entry = _schedule(text, line, topics, out)
     _task_on_queue(text, line, out)
+    add_claims(unit_claims(text, line, topics), out)
     if Topic.TASKS in topics:
         _leading_task(text, line, out, entry)
     if Topic.SIGNALS in topics:

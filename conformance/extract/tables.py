@@ -15,6 +15,7 @@ from conformance.extract.timing import read_timing
 from conformance.extract.values import (
     cell_name,
     entry_name,
+    guess_role,
     is_empty,
     parse_bool,
     parse_duration,
@@ -25,13 +26,13 @@ from conformance.extract.values import (
     unit_factor,
 )
 from conformance.model import (
+    Location,
     Metric,
     MetricType,
     Origin,
     Queue,
     Schedule,
     Service,
-    ServiceRole,
     Setting,
     SignalHandler,
     Task,
@@ -76,6 +77,11 @@ class Columns:
 def _normalize(header: str) -> str:
     text = re.sub(r"\([^)]*\)", " ", plain(header).lower()).replace("_", " ")
     return " ".join(text.strip(" :").split())
+
+
+def row_at(out: Collector, cols: Columns, row: TableRow) -> Location:
+    """A row's place, with the header that types its cells as the evidence."""
+    return Location(out.path, row.line, (f"columns: {' | '.join(map(plain, cols.raw))}",))
 
 
 def cell(row: TableRow, index: int | None) -> str:
@@ -189,9 +195,9 @@ def _tasks(table: Table, cols: Columns, topics: frozenset[Topic], out: Collector
                 continue
             options[option] = value
         queue = None if is_empty(cell(row, queue_col)) else cell_name(cell(row, queue_col))
-        out.add(Task(name, options=options, queue=queue, source=out.at(row.line)))
+        out.add(Task(name, options=options, queue=queue, source=row_at(out, cols, row)))
         if queue:
-            out.add(Queue(queue, source=out.at(row.line)))
+            out.add(Queue(queue, source=row_at(out, cols, row)))
 
 
 def _schedules(table: Table, cols: Columns, topics: frozenset[Topic], out: Collector) -> None:
@@ -211,7 +217,7 @@ def _schedules(table: Table, cols: Columns, topics: frozenset[Topic], out: Colle
                 f"cannot read the schedule of beat entry `{name}` from {plain(text)!r}",
                 row.line,
             )
-        out.add(Schedule(name, task, timing, source=out.at(row.line)))
+        out.add(Schedule(name, task, timing, source=row_at(out, cols, row)))
     if task_col is not None and any(k in TASK_OPTION_COLUMNS or k == "queue" for k in cols.keys):
         _tasks(table, cols, topics, out)
 
@@ -241,7 +247,7 @@ def _metrics(table: Table, cols: Columns, out: Collector) -> None:
                 type=kind,  # type: ignore[arg-type]  # checked against MetricType above
                 labels=labels,
                 documentation=plain(cell(row, doc_col)) or None,
-                source=out.at(row.line),
+                source=row_at(out, cols, row),
             )
         )
 
@@ -261,7 +267,7 @@ def _signals(table: Table, cols: Columns, out: Collector) -> None:
                 signal.removeprefix("celery.signals."),
                 handler=handler,
                 metrics=metrics,
-                source=out.at(row.line),
+                source=row_at(out, cols, row),
             )
         )
 
@@ -281,7 +287,7 @@ def _settings(table: Table, cols: Columns, out: Collector) -> None:
             # "1 hour", "55 min": a duration with its unit, as people write limits.
             seconds = parse_duration(text)
             value = seconds if seconds is not None else value
-        out.add(Setting(name, value, source=out.at(row.line)))
+        out.add(Setting(name, value, source=row_at(out, cols, row)))
 
 
 def _workers(table: Table, cols: Columns, out: Collector) -> None:
@@ -300,7 +306,7 @@ def _workers(table: Table, cols: Columns, out: Collector) -> None:
                 queues=split_names(cell(row, queues_col)),
                 concurrency=parse_int(cell(row, concurrency_col)),
                 prefetch_multiplier=parse_int(cell(row, prefetch_col)),
-                source=out.at(row.line),
+                source=row_at(out, cols, row),
             )
         )
 
@@ -315,7 +321,7 @@ def _services(table: Table, cols: Columns, out: Collector) -> None:
             continue
         command = plain(cell(row, command_col)) or None
         parsed = _command_service(command, out.path, row.line)
-        role = parsed.role if parsed else _guess_role(name, command, plain(cell(row, image_col)))
+        role = parsed.role if parsed else guess_role(name, command, plain(cell(row, image_col)))
         out.add(
             Service(
                 name,
@@ -325,7 +331,7 @@ def _services(table: Table, cols: Columns, out: Collector) -> None:
                 queues=parsed.queues if parsed else (),
                 concurrency=parsed.concurrency if parsed else None,
                 prefetch_multiplier=parsed.prefetch_multiplier if parsed else None,
-                source=out.at(row.line),
+                source=row_at(out, cols, row),
             )
         )
 
@@ -338,12 +344,6 @@ def _command_service(command: str | None, path: str, line: int) -> Service | Non
     return found.spec.services[0] if found.spec.services else None
 
 
-def _guess_role(name: str, command: str | None, image: str) -> ServiceRole:
-    words = f"{name} {command or ''} {image}".lower()
-    roles: tuple[ServiceRole, ...] = ("flower", "beat", "worker")
-    return next((role for role in roles if role in words), "other")
-
-
 def _queues(table: Table, cols: Columns, out: Collector) -> None:
     name_col = cols.find("queue", "name")
     exchange_col = cols.find("exchange")
@@ -354,4 +354,4 @@ def _queues(table: Table, cols: Columns, out: Collector) -> None:
             continue
         exchange = None if is_empty(cell(row, exchange_col)) else cell_name(cell(row, exchange_col))
         key = None if is_empty(cell(row, key_col)) else cell_name(cell(row, key_col))
-        out.add(Queue(name, exchange=exchange, routing_key=key, source=out.at(row.line)))
+        out.add(Queue(name, exchange=exchange, routing_key=key, source=row_at(out, cols, row)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conformance.model import Value
+from conformance.model import ServiceRole, Value
 
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -149,3 +149,10 @@ def looks_like_task(name: str, *, tasks_context: bool) -> bool:
     if len(parts) > 1:
         return True
     return tasks_context and "_" in name.strip("_") and name.lower() == name
+
+
+def guess_role(name: str, command: str | None, image: str) -> ServiceRole:
+    """A deployed process's role from the words of its name, command and image."""
+    words = f"{name} {command or ''} {image}".lower()
+    roles: tuple[ServiceRole, ...] = ("flower", "beat", "worker")
+    return next((role for role in roles if role in words), "other")

@@ -55,9 +55,10 @@ def _uses(ctx: ModuleContext) -> list[Symbol]:
             for name in names
             if _project(name) and not node_is_relative(node)
         ]
-    instances = _instances(ctx)
+    local = _defined_here(ctx)
+    instances = _instances(ctx, local)
     for call, _ in ctx.nodes_of(ast.Call):
-        target = _call_target(ctx, call.func, instances)
+        target = _call_target(ctx, call.func, instances, local)
         if target is None:
             continue
         starred = any(isinstance(a, ast.Starred) for a in call.args)
@@ -78,7 +79,33 @@ def node_is_relative(node: ast.AST) -> bool:
     return isinstance(node, ast.ImportFrom) and bool(node.level)
 
 
-def _instances(ctx: ModuleContext) -> dict[str, str]:
+# Names every Celery page uses without importing them; never taken for a project class.
+_ECOSYSTEM_CLASSES = frozenset(
+    {"Celery", "Queue", "Exchange", "Task", "Signature", "Connection", "Producer", "Consumer"}
+)
+
+
+def _defined_here(ctx: ModuleContext) -> frozenset[str]:
+    """Names a snippet defines itself (classes, functions): never the project's."""
+    return frozenset(
+        node.name for node, _ in ctx.nodes_of(ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    )
+
+
+def _unimported_class(text: str, ctx: ModuleContext, local: frozenset[str]) -> bool:
+    """``FalAIClient`` used in a snippet that never imports it: written as is, and
+    resolved by the rules to the project's one class of that name, if there is one."""
+    root = text.partition(".")[0]
+    return (
+        root[:1].isupper()
+        and root not in ctx.imports
+        and root not in local
+        and root not in _ECOSYSTEM_CLASSES
+        and not root.isupper()
+    )
+
+
+def _instances(ctx: ModuleContext, local: frozenset[str]) -> dict[str, str]:
     """Variable -> dotted class, for ``x = Imported(...)`` and ``with Imported() as x``."""
     instances: dict[str, str] = {}
 
@@ -88,6 +115,9 @@ def _instances(ctx: ModuleContext) -> dict[str, str]:
         if not (isinstance(target, ast.Name) and isinstance(value, ast.Call)):
             return
         text = dotted(value.func)
+        if text is not None and "." not in text and _unimported_class(text, ctx, local):
+            instances[target.id] = text
+            return
         if text is None or text.partition(".")[0] not in ctx.imports:
             return
         resolved = ctx.resolve_text(text)
@@ -105,9 +135,16 @@ def _instances(ctx: ModuleContext) -> dict[str, str]:
     return instances
 
 
-def _call_target(ctx: ModuleContext, func: ast.expr, instances: dict[str, str]) -> str | None:
+def _call_target(
+    ctx: ModuleContext, func: ast.expr, instances: dict[str, str], local: frozenset[str]
+) -> str | None:
     text = dotted(func)
     if text is None:
+        # ``Client(...).method(...)``: a method called on a fresh instance.
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+            owner = _call_target(ctx, func.value.func, {}, local)
+            if owner is not None and owner.rpartition(".")[2][:1].isupper():
+                return f"{owner}.{func.attr}"
         return None
     root, _, rest = text.partition(".")
     if root in instances:
@@ -115,6 +152,8 @@ def _call_target(ctx: ModuleContext, func: ast.expr, instances: dict[str, str]) 
     if root in ctx.imports:
         resolved = ctx.resolve_text(text)
         return resolved if _project(resolved) else None
+    if _unimported_class(text, ctx, local):
+        return text  # ``Client(...)`` or ``Client.for_profile(...)``
     return None
 
 

@@ -87,4 +87,7 @@ def _notice_object(notice: Notice) -> dict[str, Any]:
 def _location_object(location: Location | None) -> dict[str, Any] | None:
     if location is None:
         return None
-    return {"path": location.path, "line": location.line}
+    place: dict[str, Any] = {"path": location.path, "line": location.line}
+    if location.evidence:
+        place["evidence"] = list(location.evidence)
+    return place

@@ -65,9 +65,11 @@ def paired_flows(ctx: Context) -> list[tuple[CanvasFlow, CanvasFlow]]:
         doc_header = {_flow_key(ctx, h) for h in doc.header}
         best = None
         for i, code in enumerate(ctx.actual.canvas):
-            if i in used:
-                continue
             same_context = bool(doc_context) and doc_context == _flow_key(ctx, code.context)
+            # A page may tell one flow twice (a sentence and a snippet): both describe
+            # the flow their task builds. Only a pairing by header is one to one.
+            if i in used and not same_context:
+                continue
             same_header = bool(doc_header) and doc_header == {
                 _flow_key(ctx, h) for h in code.header
             }
@@ -84,7 +86,12 @@ def paired_flows(ctx: Context) -> list[tuple[CanvasFlow, CanvasFlow]]:
 def check(ctx: Context) -> Iterator[Finding | Conforming]:
     paired = paired_flows(ctx)
     paired_docs = {id(d) for d, _ in paired}
+    said: set[tuple[int, str, str]] = set()
     for doc, code in paired:
+        what = (id(code), doc.primitive, _flow_key(ctx, doc.callback))
+        if what in said:
+            continue  # The same flow told again, the same way: judged once.
+        said.add(what)
         subject = doc.callback or doc.context or doc.primitive
         ok = True
         if doc.primitive != code.primitive:

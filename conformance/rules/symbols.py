@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from conformance.celery_naming import base_name
 from conformance.findings import Conforming, Finding
@@ -58,6 +59,10 @@ class _Index:
     def __init__(self, symbols: tuple[Symbol, ...]) -> None:
         self.by_name = {s.name: s for s in symbols if s.kind not in ("import", "call")}
         self.packages = {n.split(".")[0] for n in self.by_name}
+        self.classes: dict[str, list[str]] = {}
+        for symbol in self.by_name.values():
+            if symbol.kind == "class":
+                self.classes.setdefault(symbol.name.rpartition(".")[2], []).append(symbol.name)
         self.children: dict[str, list[str]] = {}
         for name in self.by_name:
             parent, _, child = name.rpartition(".")
@@ -90,6 +95,8 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     reported: set[tuple[str, str]] = set()
     for use in ctx.documented.symbols:
         if use.name.split(".")[0] not in index.packages:
+            use = _qualified(index, use)
+        if use.name.split(".")[0] not in index.packages:
             continue
         if use.kind == "import" or use.name not in index.by_name:
             finding = _resolve(index, use, worker_classes, broken)
@@ -112,6 +119,16 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
                 yield finding
 
     yield from _prose_paths(ctx, index, {u.name for u in ctx.documented.symbols}, reported)
+
+
+def _qualified(index: _Index, use: Symbol) -> Symbol:
+    """A use of a class the doc never imported (``FalAIClient(...).run()``) as the
+    project's one class of that name; left as is when none or several have it."""
+    root, dot, rest = use.name.partition(".")
+    found = index.classes.get(root, [])
+    if len(found) != 1 or not root[:1].isupper():
+        return use
+    return replace(use, name=f"{found[0]}{dot}{rest}")
 
 
 _PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?")

@@ -1,0 +1,373 @@
+"""Claims people write in sentences: a backticked subject tied to a value by cue words.
+
+Each reader takes one sentence (or list item) and yields :class:`Claim`\\ s. A claim
+needs three things in the same clause: a subject whose shape fits (a task-like name, a
+Celery setting, a signal, a CamelCase class), a cue that types the value ("soft time
+limit of", "retried up to", "is routed to", "callback"), and the value itself. What
+lacks any of them stays a mention: read generously as *documented*, never judged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from conformance.celery_naming import is_seconds_setting, is_setting, setting_name
+from conformance.extract.claims import Claim
+from conformance.extract.context import Topic
+from conformance.extract.values import (
+    CODE_SPAN,
+    NAME,
+    guess_role,
+    looks_like_task,
+    parse_scalar,
+)
+from conformance.model import Value
+from conformance.pysource import SIGNAL_NAMES
+
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "once": 1,
+    "two": 2,
+    "twice": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "sixty": 60,
+}
+_NUM = r"\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_UNITS = {
+    "ms": 0.001,
+    "millisecond": 0.001,
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
+_UNIT = r"(?:milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)"
+_DURATION = rf"(?P<n>{_NUM})\s*(?P<u>{_UNIT})\b"
+_LINK = r"(?:\s+(?:of|is|=|:|set to|at))?\s+"
+
+
+def _number(text: str) -> float:
+    word = text.lower()
+    return float(_NUMBER_WORDS[word]) if word in _NUMBER_WORDS else float(word)
+
+
+def _seconds(match: re.Match[str]) -> int | float:
+    unit = match.group("u").lower()
+    factor = _UNITS.get(unit) or _UNITS.get(unit.rstrip("s")) or _UNITS[unit[:3].rstrip("s")]
+    seconds = _number(match.group("n")) * factor
+    return int(seconds) if float(seconds).is_integer() else seconds
+
+
+def _count(match: re.Match[str]) -> int:
+    return int(_number(match.group("k")))
+
+
+def _rate(match: re.Match[str]) -> str:
+    return f"{_count(match)}/{match.group('per').lower()[0]}"
+
+
+# (option, cue, how the value is read from the match): the cue must follow the subject
+# in the same clause.
+_OPTION_CUES: tuple[tuple[str, re.Pattern[str], object], ...] = (
+    (
+        "soft_time_limit",
+        re.compile(rf"\bsoft (?:time )?limit{_LINK}{_DURATION}", re.I),
+        _seconds,
+    ),
+    (
+        "time_limit",
+        re.compile(rf"\b(?<!soft )(?:hard (?:time )?limit|time limit){_LINK}{_DURATION}", re.I),
+        _seconds,
+    ),
+    (
+        "max_retries",
+        re.compile(rf"\bretried (?:up to |at most )?(?P<k>{_NUM}|once|twice)(?: times?)?\b", re.I),
+        _count,
+    ),
+    (
+        "max_retries",
+        re.compile(rf"\b(?:up to |at most )?(?P<k>{_NUM}) (?:retries|retry attempts)\b", re.I),
+        _count,
+    ),
+    ("max_retries", re.compile(r"\b(?:no retries|(?:is )?never retried)\b", re.I), 0),
+    (
+        "default_retry_delay",
+        re.compile(
+            rf"\b{_DURATION} apart\b|\bretry delay{_LINK}{_DURATION.replace('?P<', '?P<r')}",
+            re.I,
+        ),
+        None,  # read by _retry_delay: two alternatives, two group names
+    ),
+    (
+        "rate_limit",
+        re.compile(
+            rf"\brate[- ]limit(?:ed)?(?: of| to| at)?\s+(?P<k>{_NUM})\s*(?:\w+\s+)?"
+            r"(?:per|a|an|/)\s*(?P<per>second|minute|hour|s|m|h)\b",
+            re.I,
+        ),
+        _rate,
+    ),
+    (
+        "acks_late",
+        re.compile(r"\b(?:acks late|acked late|acknowledged late|late acknowledg)", re.I),
+        True,
+    ),
+    (
+        "acks_late",
+        re.compile(r"\b(?:acks (?:early|on receipt)|acknowledged (?:early|on receipt))", re.I),
+        False,
+    ),
+    (
+        "expires",
+        re.compile(rf"\bexpires? (?:after|in){_LINK.rstrip('+')}?\s*{_DURATION}", re.I),
+        _seconds,
+    ),
+    (
+        "retry_backoff",
+        re.compile(r"\bexponential(?:ly)? back(?:s )?off\b|\bbacks? off exponentially\b", re.I),
+        True,
+    ),
+)
+
+
+def _retry_delay(match: re.Match[str]) -> int | float:
+    if match.group("n") is not None:
+        return _seconds(match)
+    unit = match.group("ru").lower()
+    factor = _UNITS.get(unit) or _UNITS.get(unit.rstrip("s")) or _UNITS[unit[:3].rstrip("s")]
+    seconds = _number(match.group("rn")) * factor
+    return int(seconds) if float(seconds).is_integer() else seconds
+
+
+def _spans(text: str) -> list[re.Match[str]]:
+    return list(CODE_SPAN.finditer(text))
+
+
+def _is_task_subject(name: str) -> bool:
+    return (
+        looks_like_task(name, tasks_context=True)
+        and not is_setting(name.rpartition(".")[2])
+        and name not in SIGNAL_NAMES
+        and not name.endswith((".delay", ".apply_async", ".s", ".si"))
+    )
+
+
+def _scopes(text: str, spans: list[re.Match[str]], keep: object) -> Iterator[tuple[str, str]]:
+    """``(subject, the text after it up to the next subject or clause end)``."""
+    subjects = [m for m in spans if keep(m.group(1).strip().removesuffix("()"))]  # type: ignore[operator]
+    for index, match in enumerate(subjects):
+        end = subjects[index + 1].start() if index + 1 < len(subjects) else len(text)
+        scope = text[match.end() : end]
+        # A clause ends at a semicolon or a full stop inside a list item's run-on text.
+        cut = re.search(r";|\.\s", scope)
+        yield match.group(1).strip().removesuffix("()"), scope[: cut.start()] if cut else scope
+
+
+def task_options(text: str, line: int) -> Iterator[Claim]:
+    """ "`x` has a soft time limit of 10 minutes", "`x` is retried up to 3 times, a
+    minute apart", "`x` is rate limited to 10 per minute", "`x` acks late"."""
+    for subject, scope in _scopes(text, _spans(text), _is_task_subject):
+        for option, cue, read in _OPTION_CUES:
+            match = cue.search(scope)
+            if match is None:
+                continue
+            if option == "default_retry_delay":
+                value: Value = _retry_delay(match)
+            else:
+                value = read(match) if callable(read) else read
+            yield Claim("task", subject, option, value, f"cue: {match.group(0).strip()!r}", line)
+
+
+_ROUTED = re.compile(
+    r"^[^`.;]*?\b(?:is |are )?(?:routed|sent|goes|go|runs|run|queued)\s+(?:on|to|in|into)\s+"
+    r"(?:the\s+|its own\s+|their own\s+)?(?:queue,?\s+)?`(?P<queue>[A-Za-z0-9_.:-]+)`"
+    r"(?P<word>\s+queue\b)?",
+    re.I,
+)
+
+
+def task_queues(text: str, line: int) -> Iterator[Claim]:
+    """ "`x` is routed to `q`", "`x` goes to the `q` queue", "`x` runs on the `q` queue":
+    the subject is the task the clause names. Without the word "routed" the word
+    "queue" must say what `q` is."""
+    for subject, scope in _scopes(text, _spans(text), _is_task_subject):
+        match = _ROUTED.search(scope)
+        if match is None:
+            continue
+        if match.group("word") is None and "routed" not in match.group(0).lower():
+            continue
+        yield Claim(
+            "task", subject, "queue", match.group("queue"), f"cue: {match.group(0).strip()!r}", line
+        )
+
+
+_SETTING_VALUE = re.compile(
+    r"\s*(?:is|=|:|defaults to|is set to|of|is set at)\s+"
+    r"(?:(?P<code>`[^`]+`)|(?P<duration>" + _DURATION + r")|(?P<number>-?\d+(?:\.\d+)?)\b"
+    r"|(?P<bool>enabled|disabled|on|off|true|false|yes|no)\b)",
+    re.I,
+)
+_TRUE_WORDS = frozenset({"enabled", "on", "true", "yes"})
+
+
+def settings(text: str, line: int) -> Iterator[Claim]:
+    """ "`task_time_limit` is 3600 seconds", "`CELERY_WORKER_CONCURRENCY` defaults to 8",
+    "`task_acks_late` is enabled": a Celery setting (Django's ``CELERY_`` spelling too)
+    followed at once by a value."""
+    for span in _spans(text):
+        written = span.group(1).strip()
+        name = setting_name(written) or setting_name(written, "CELERY")
+        if name is None:
+            continue
+        match = _SETTING_VALUE.match(text, span.end())
+        if match is None:
+            continue
+        value: Value
+        if match.group("code"):
+            value = parse_scalar(match.group("code"))
+        elif match.group("duration"):
+            value = _seconds(match) if is_seconds_setting(name) else None
+        elif match.group("number"):
+            value = parse_scalar(match.group("number"))
+        else:
+            value = match.group("bool").lower() in _TRUE_WORDS
+        if value is None:
+            continue
+        yield Claim("setting", name, "value", value, f"cue: {match.group(0).strip()!r}", line)
+
+
+_RECORDS = re.compile(
+    r"\b(?:records?|observes?|increments?|counts?|updates?|sets?|exports?|tracks?|"
+    r"measures?|bumps?)\b",
+    re.I,
+)
+
+
+def signal_metrics(text: str, line: int) -> Iterator[Claim]:
+    """ "the `task_postrun` handler records the `task_duration` histogram": the metrics a
+    signal's handler records are the names after a recording verb, up to the next signal."""
+    spans = _spans(text)
+    signals = [m for m in spans if _signal(m.group(1)) is not None]
+    for index, match in enumerate(signals):
+        end = signals[index + 1].start() if index + 1 < len(signals) else len(text)
+        verb = _RECORDS.search(text, match.end(), end)
+        if verb is None:
+            continue
+        metrics = [
+            m.group(1).strip()
+            for m in spans
+            if verb.end() <= m.start() < end and NAME.match(m.group(1).strip())
+        ]
+        if metrics:
+            signal = _signal(match.group(1))
+            assert signal is not None
+            yield Claim(
+                "signal", signal, "metrics", tuple(metrics), f"cue: {verb.group(0)!r}", line
+            )
+
+
+def _signal(span: str) -> str | None:
+    name = span.strip().removeprefix("celery.signals.").removesuffix(".connect")
+    return name if name in SIGNAL_NAMES else None
+
+
+_CHORD = re.compile(r"`?\bchord\b`?", re.I)  # `chord` written as code too
+_CALLBACK = re.compile(
+    r"\bcallback,?\s+(?:is\s+|task\s+)?`(?P<cb>[^`]+)`|`(?P<cb2>[^`]+)`\s+as\s+(?:its|the)\s+callback",
+    re.I,
+)
+
+
+def chords(text: str, line: int) -> Iterator[Claim]:
+    """ "`a` fans out as a chord of `b` tasks, and the chord's callback `c` ...": the task
+    named before "chord" builds it, the tasks between "chord" and the callback are its
+    header. Read over a whole paragraph: people tell a flow in several sentences."""
+    chord = _CHORD.search(text)
+    callback = _CALLBACK.search(text, chord.end()) if chord else None
+    if chord is None or callback is None:
+        return
+    name = callback.group("cb") or callback.group("cb2")
+    before = [m.group(1).strip() for m in _spans(text[: chord.start()])]
+    builders = [n for n in before if _is_task_subject(n)]
+    header = [
+        m.group(1).strip()
+        for m in _spans(text[chord.end() : callback.start()])
+        if _is_task_subject(m.group(1).strip())
+    ]
+    if not builders or not _is_task_subject(name):
+        return
+    cue = f"cue: 'chord' … {callback.group(0).strip()!r}"
+    builder = builders[-1]
+    yield Claim("canvas", builder, "primitive", "chord", cue, line)
+    yield Claim("canvas", builder, "callback", name, cue, line)
+    if header:
+        yield Claim("canvas", builder, "header", tuple(header), cue, line)
+
+
+_CLASS = re.compile(r"\bthe\s+`(?P<a>[A-Z]\w*)`\s+class\b|\bclass\s+`(?P<b>[A-Z]\w*)`")
+_BOOTSTEP = re.compile(
+    r"`(?P<a>[A-Z]\w*)`\s+(?:worker\s+)?bootstep\b|\bbootstep,?\s+(?:called\s+)?`(?P<b>[A-Z]\w*)`",
+    re.I,
+)
+
+
+def worker_parts(text: str, line: int, topics: frozenset[Topic]) -> Iterator[Claim]:
+    """ "the `TaskMetricsStep` bootstep" anywhere; "the `WorkerConfig` class" in a
+    section about workers."""
+    for match in _BOOTSTEP.finditer(text):
+        name = match.group("a") or match.group("b")
+        yield Claim("bootstep", name, "", None, f"cue: {match.group(0)!r}", line)
+    if Topic.WORKERS in topics:
+        for match in _CLASS.finditer(text):
+            name = match.group("a") or match.group("b")
+            yield Claim("worker", name, "kind", "class", f"cue: {match.group(0)!r}", line)
+
+
+_SERVICE = re.compile(
+    r"\bthe\s+`(?P<a>[A-Za-z0-9_.-]+)`\s+(?:service|container)\b"
+    r"|\b(?:service|container)\s+`(?P<b>[A-Za-z0-9_.-]+)`",
+    re.I,
+)
+
+
+def services(text: str, line: int) -> Iterator[Claim]:
+    """ "the `flower` service", "service `celery-beat`": a deployed process, claimed only
+    when its name says it is a worker, beat or Flower (other services are mentions)."""
+    for match in _SERVICE.finditer(text):
+        name = match.group("a") or match.group("b")
+        role = guess_role(name, None, "")
+        if role != "other":
+            yield Claim("service", name, "role", role, f"cue: {match.group(0)!r}", line)
+
+
+def unit_claims(text: str, line: int, topics: frozenset[Topic]) -> Iterator[Claim]:
+    """Every claim one sentence or list item makes."""
+    if "`" not in text:
+        return
+    yield from task_options(text, line)
+    yield from task_queues(text, line)
+    yield from settings(text, line)
+    yield from signal_metrics(text, line)
+    yield from worker_parts(text, line, topics)
+    yield from services(text, line)
