@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
 
 from conformance.extract.blocks import read_fence
 from conformance.extract.collect import Collector, demote_to_mentions
@@ -19,9 +22,17 @@ from conformance.extract.values import plain
 from conformance.gcpause import no_cyclic_gc
 from conformance.model import Extraction, Waiver
 
-# One pinned preset: CommonMark plus GFM tables, nothing else that could change with a
-# markdown-it-py release.
-PARSER = MarkdownIt("commonmark").enable("table")
+# One pinned preset: CommonMark plus GFM tables, and the documentation-site syntax
+# mdit-py-plugins reads as mkdocs/Material does: admonitions (`!!! note`, `??? tip`),
+# definition lists and YAML front matter. Without them an admonition's body after a blank
+# line is a code block, and the front matter a paragraph.
+PARSER = (
+    MarkdownIt("commonmark")
+    .enable("table")
+    .use(admon_plugin)
+    .use(deflist_plugin)
+    .use(front_matter_plugin)
+)
 
 _DIRECTIVE = re.compile(r"<!--\s*conformance\s*:(?P<body>.*?)-->", re.DOTALL)
 _RULE_ID = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9-]+\Z")
@@ -226,12 +237,21 @@ class _Walk:
 
     def blocks(self, nodes: Iterable[Node]) -> None:
         pending: list[Directive] = []
+        prose_follows = False
         for node in nodes:
             if node.type == "html_block":
                 pending.extend(self._directives(node))
                 continue
             skip = self._apply(pending, node) if pending else False
             pending = []
+            if node.type == "code_block" and prose_follows:
+                # mkdocs content tabs (`=== "Tab"`) and `: definition` paragraphs go on
+                # in indented lines: Markdown, not code, on every documentation site.
+                self._indented_markdown(node)
+                continue
+            prose_follows = (
+                node.type == "paragraph" and _OPENS_INDENTED.match(_raw_inline(node)) is not None
+            )
             if not skip:
                 self.block(node)
         for directive in pending:
@@ -267,6 +287,8 @@ class _Walk:
             add_mentions(text, line, self.out)
         elif node.type == "paragraph":
             text = _inline_of(node)
+            if "{{" in text or "{%" in text:
+                text = self._without_macros(text, line)
             add_mentions(text, line, self.out)
             if self.celery_page:
                 read_paragraph(text, line, topics, self.out)
@@ -274,8 +296,10 @@ class _Walk:
         elif node.type in ("bullet_list", "ordered_list"):
             for item in node.children:
                 self._list_item(item)
-        elif node.type == "blockquote":
-            self.blocks(node.children)
+        elif node.type in ("blockquote", "admonition", "dl", "dd"):
+            self.blocks(c for c in node.children if c.type != "admonition_title")
+        elif node.type == "dt":
+            add_mentions(_inline_of(node), line, self.out)
         elif node.type == "table":
             table = _table(node)
             for row in table.rows:
@@ -286,6 +310,24 @@ class _Walk:
         elif node.type == "fence":
             # map[0] is the opening fence; the code starts on the next line.
             read_fence(node.info, node.content, line + 1, topics, self.out)
+
+    def _without_macros(self, text: str, line: int) -> str:
+        """Template macros (mkdocs-macros, Jinja: `{{ var }}`, `{% include %}`) are left
+        out, with a notice: what they expand to is not on the page."""
+        kept = _MACRO.sub(" ", text)
+        if kept != text:
+            self.out.notice(
+                "macro", "template macros ({{ … }}, {% … %}) are not expanded: skipped", line
+            )
+        return kept
+
+    def _indented_markdown(self, node: Node) -> None:
+        offset = _line(node) - 1
+        tokens = PARSER.parse(node.content)
+        for token in tokens:
+            if token.map is not None:
+                token.map = [token.map[0] + offset, token.map[1] + offset]
+        self.blocks(block_tree(tokens))
 
     def _list_item(self, item: Node) -> None:
         children = list(item.children)
@@ -333,6 +375,12 @@ class _Walk:
         self.out.notice("bad-waiver", message, line)
 
 
+# A paragraph after which indented lines continue it: a content tab's title line or a
+# definition (`: text`, as mkdocs' def_list writes it after a heading).
+_OPENS_INDENTED = re.compile(r'===\+?\s+"[^"]*"\s*\Z|:\s')
+
+_MACRO = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _NAME = re.compile(r"[\w.:\-/<>]+")
 
@@ -351,6 +399,11 @@ def add_mentions(text: str, line: int, out: Collector) -> None:
 
 def _line(node: Node) -> int:
     return node.map[0] + 1 if node.map else 1
+
+
+def _raw_inline(node: Node) -> str:
+    """The inline source of a paragraph, as written."""
+    return next((c.content for c in node.children if c.type == "inline"), "")
 
 
 def _inline_of(node: Node) -> str:

@@ -201,7 +201,7 @@ def task_options(text: str, line: int) -> Iterator[Claim]:
 
 _ROUTED = re.compile(
     r"^[^`.;]*?\b(?:is |are )?(?:routed|sent|goes|go|runs|run|queued)\s+(?:on|to|in|into)\s+"
-    r"(?:the\s+|its own\s+|their own\s+)?(?:queue,?\s+)?`(?P<queue>[A-Za-z0-9_.:-]+)`"
+    r"(?:the\s+|its own\s+|their own\s+)?(?P<before>queue,?\s+)?`(?P<queue>[A-Za-z0-9_.:-]+)`"
     r"(?P<word>\s+queue\b)?",
     re.I,
 )
@@ -215,7 +215,8 @@ def task_queues(text: str, line: int) -> Iterator[Claim]:
         match = _ROUTED.search(scope)
         if match is None:
             continue
-        if match.group("word") is None and "routed" not in match.group(0).lower():
+        typed = match.group("word") or match.group("before")
+        if typed is None and "routed" not in match.group(0).lower():
             continue
         yield Claim(
             "task", subject, "queue", match.group("queue"), f"cue: {match.group(0).strip()!r}", line
