@@ -295,6 +295,20 @@ class Dispatch:
 
 
 @dataclass(frozen=True)
+class EnvVar:
+    """An environment variable and its default: documented ("`WORKERS` defaults to 4",
+    a Default column) or read by the code (``os.getenv("WORKERS", 4)``, decouple,
+    django-environ). ``has_default`` is false for a read without one (required, or
+    ``None``); ``default`` is then ``None``."""
+
+    name: str
+    default: Value = None
+    has_default: bool = True
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
+@dataclass(frozen=True)
 class Mention:
     """A name the docs use in passing: inline code in a sentence, a heading or a table
     cell on any configured page. It makes the item it resolves to *documented* (no
@@ -323,6 +337,7 @@ Item: TypeAlias = (
     | Service
     | Setting
     | Dispatch
+    | EnvVar
     | Mention
 )
 
@@ -340,6 +355,7 @@ SECTIONS: dict[str, type[Any]] = {
     "services": Service,
     "settings": Setting,
     "dispatches": Dispatch,
+    "env": EnvVar,
     "mentions": Mention,
 }
 """Spec YAML section name → item class, in the order sections are written."""
@@ -362,6 +378,7 @@ class Spec:
     services: tuple[Service, ...] = ()
     settings: tuple[Setting, ...] = ()
     dispatches: tuple[Dispatch, ...] = ()
+    env: tuple[EnvVar, ...] = ()
     mentions: tuple[Mention, ...] = ()
 
     def merge(self, other: Spec) -> Spec:

@@ -232,3 +232,48 @@ def test_periodic_tasks_added_in_a_handler_drift_in_both_modes(copy, mode: str) 
     assert status == 1
     assert ("schedule.mismatch", "ping every 10") in found
     assert ("schedule.missing", "proj.tasks.ping('world')") in found
+
+
+# --- environment variables and their documented defaults --------------------------------
+
+
+def test_env_defaults_conform(copy) -> None:
+    # A variable read without a default (`PROJ_REDIS`, `PROJ_THREADS_PER_WORKER`) and one
+    # the code never reads (`PROJ_UNUSED_SETTING`) are not judged.
+    status, report = check(copy("env_defaults"), "--fail-on", "info")
+    assert (status, findings(report)) == (0, set())
+    conforming = {c["subject"] for c in report["conforming"] if c["category"] == "config"}
+    assert {
+        "PROJ_TASK_WORKERS",
+        "PROJ_TIME_ZONE",
+        "PROJ_EMAIL_ENABLED",
+        "PROJ_WORKER_TIMEOUT",
+    } <= conforming
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "subject"),
+    [
+        ("    Defaults to 1\n", "    Defaults to 2\n", "PROJ_TASK_WORKERS"),
+        ("    Defaults to UTC.", "    Defaults to Europe/Berlin.", "PROJ_TIME_ZONE"),
+        (
+            "`PROJ_EMAIL_ENABLED` defaults to false",
+            "`PROJ_EMAIL_ENABLED` defaults to true",
+            "PROJ_EMAIL_ENABLED",
+        ),
+        (
+            "| `PROJ_WORKER_TIMEOUT` | 1800 |",
+            "| `PROJ_WORKER_TIMEOUT` | 3600 |",
+            "PROJ_WORKER_TIMEOUT",
+        ),
+    ],
+)
+def test_env_default_drift_is_found(copy, old: str, new: str, subject: str) -> None:
+    root = copy("env_defaults")
+    edit(root / "docs" / "configuration.md", old, new)
+    status, report = check(root)
+    assert status == 1
+    (finding,) = [f for f in report["findings"] if f["subject"] == subject]
+    assert finding["rule"] == "config.env-default-mismatch"
+    assert finding["code"]["path"] == "proj/celery.py"
+    assert finding["doc"]["evidence"]

@@ -10,6 +10,7 @@ from conformance.model import (
     Bootstep,
     CanvasFlow,
     Dispatch,
+    EnvVar,
     Location,
     Mention,
     Metric,
@@ -65,6 +66,7 @@ EVERY_KIND = Spec(
     ),
     settings=(Setting("task_time_limit", 60, False, HERE), Setting("x", None, True)),
     dispatches=(Dispatch("mail", "app.t.send", False, HERE), Dispatch(None, None, True)),
+    env=(EnvVar("APP_WORKERS", 4, True, HERE), EnvVar("APP_SECRET", None, False)),
     mentions=(Mention("app.t:send", HERE),),
 )
 

@@ -18,6 +18,7 @@ from conformance.extract.collect import Collector
 from conformance.model import (
     Bootstep,
     CanvasFlow,
+    EnvVar,
     Item,
     Location,
     Queue,
@@ -29,7 +30,7 @@ from conformance.model import (
     Worker,
 )
 
-ClaimKind = Literal["task", "setting", "signal", "canvas", "worker", "bootstep", "service"]
+ClaimKind = Literal["task", "setting", "signal", "canvas", "worker", "bootstep", "service", "env"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,10 @@ def _service(subject: str, values: dict[str, Value], where: Location) -> list[It
     return [Service(subject, role=values.get("role", "other"), source=where)]
 
 
+def _env(subject: str, values: dict[str, Value], where: Location) -> list[Item]:
+    return [EnvVar(subject, values.get("default"), source=where)]
+
+
 _BUILDERS: dict[ClaimKind, Callable[[str, dict[str, Any], Location], list[Item]]] = {
     "task": _task,
     "setting": _setting,
@@ -115,4 +120,5 @@ _BUILDERS: dict[ClaimKind, Callable[[str, dict[str, Any], Location], list[Item]]
     "worker": _worker,
     "bootstep": _bootstep,
     "service": _service,
+    "env": _env,
 }

@@ -13,12 +13,14 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from conformance.extract.blocks import read_fence
+from conformance.extract.claims import add_claims
 from conformance.extract.collect import Collector, demote_to_mentions
 from conformance.extract.context import Section
 from conformance.extract.inline_code import read_inline_calls
 from conformance.extract.prose import read_list_item, read_paragraph
-from conformance.extract.tables import Columns, Table, TableRow, read_table
-from conformance.extract.values import plain
+from conformance.extract.sentences import env_defaults, env_name, section_default
+from conformance.extract.tables import Columns, Table, TableRow, read_env_table, read_table
+from conformance.extract.values import code_spans, plain
 from conformance.gcpause import no_cyclic_gc
 from conformance.model import Extraction, Waiver
 
@@ -234,6 +236,8 @@ class _Walk:
         self.out = out
         self.section = Section()
         self.celery_page = celery_page
+        # The environment variable the open heading names (`WORKERS=<num>`), if any.
+        self.variable: str | None = None
 
     def blocks(self, nodes: Iterable[Node]) -> None:
         pending: list[Directive] = []
@@ -285,11 +289,14 @@ class _Walk:
             text = _inline_of(node)
             self.section = self.section.enter(int(node.tag[1:]), plain(text))
             add_mentions(text, line, self.out)
+            spans = code_spans(text)
+            self.variable = env_name(spans[0]) if spans else None
         elif node.type == "paragraph":
             text = _inline_of(node)
             if "{{" in text or "{%" in text:
                 text = self._without_macros(text, line)
             add_mentions(text, line, self.out)
+            self._env_claims(text, line)
             if self.celery_page:
                 read_paragraph(text, line, topics, self.out)
                 read_inline_calls(text, line, self.out)
@@ -307,9 +314,18 @@ class _Walk:
                     add_mentions(cell, row.line, self.out)
             if self.celery_page or _CELERY_COLUMNS & set(Columns.of(table.header).keys):
                 read_table(table, topics, self.out)
+            read_env_table(table, self.out)
         elif node.type == "fence":
             # map[0] is the opening fence; the code starts on the next line.
             read_fence(node.info, node.content, line + 1, topics, self.out)
+
+    def _env_claims(self, text: str, line: int) -> None:
+        """Environment variables' defaults, on every page: "`X` defaults to 4", and
+        "Defaults to 4." under a heading that names the variable."""
+        if "`" in text:
+            add_claims(env_defaults(text, line), self.out)
+        if self.variable is not None and "efault" in text:
+            add_claims(section_default(text, line, self.variable), self.out)
 
     def _without_macros(self, text: str, line: int) -> str:
         """Template macros (mkdocs-macros, Jinja: `{{ var }}`, `{% include %}`) are left
@@ -333,6 +349,7 @@ class _Walk:
         children = list(item.children)
         if children and children[0].type == "paragraph":
             add_mentions(_inline_of(children[0]), _line(item), self.out)
+            self._env_claims(_inline_of(children[0]), _line(item))
         if children and children[0].type == "paragraph" and not self.celery_page:
             children = children[1:]  # its text is prose, but nested code blocks still count
         elif children and children[0].type == "paragraph":

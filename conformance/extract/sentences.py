@@ -362,6 +362,72 @@ def services(text: str, line: int) -> Iterator[Claim]:
             yield Claim("service", name, "role", role, f"cue: {match.group(0)!r}", line)
 
 
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
+_DEFAULT_VALUE = (
+    r"(?:(?P<code>`[^`]+`)|" + _DURATION + r"|(?P<number>-?\d+(?:\.\d+)?)(?![\w.])"
+    r"|(?P<word>[A-Za-z][\w./:-]*))"
+)
+_ENV_DEFAULT = re.compile(
+    r"\s*(?:\(\s*)?(?:defaults? (?:to|is)|default(?: value)?(?: is|:)|by default(?: is|:))\s+"
+    + _DEFAULT_VALUE,
+    re.I,
+)
+_DEFAULT_SENTENCE = re.compile(
+    r"\s*(?:it\s+|this\s+)?(?:defaults? (?:to|is)|the default (?:value )?is|default(?: value)?:)\s+"
+    + _DEFAULT_VALUE,
+    re.I,
+)
+_NOT_VALUES = frozenset({"the", "a", "an", "whatever", "none", "empty", "unset", "not", "no"})
+
+
+def env_name(span: str) -> str | None:
+    """The variable a code span names: `WORKERS`, `WORKERS=<num>`, `$WORKERS`; not a
+    Celery setting (those are settings claims)."""
+    name = span.strip().lstrip("$").split("=", 1)[0].strip("{}")
+    if not _ENV_NAME.match(name) or setting_name(name) or setting_name(name, "CELERY"):
+        return None
+    return name
+
+
+def _default(match: re.Match[str]) -> Value:
+    if match.group("code"):
+        return parse_scalar(match.group("code"))
+    if match.group("n") is not None:
+        return _seconds(match)
+    if match.group("number") is not None:
+        return parse_scalar(match.group("number"))
+    word = match.group("word").rstrip(".:")
+    return None if word.lower() in _NOT_VALUES else parse_scalar(word)
+
+
+def env_defaults(text: str, line: int) -> Iterator[Claim]:
+    """ "`WORKERS` defaults to 4", "`BROKER_URL` (default: `redis://`)"."""
+    for span in _spans(text):
+        name = env_name(span.group(1))
+        if name is None:
+            continue
+        match = _ENV_DEFAULT.match(text, span.end())
+        if match is None:
+            continue
+        value = _default(match)
+        if value is not None:
+            yield Claim("env", name, "default", value, f"cue: {match.group(0).strip()!r}", line)
+
+
+def section_default(text: str, line: int, variable: str) -> Iterator[Claim]:
+    """ "Defaults to 4." in the section a variable's heading opens (mkdocs pages document
+    one variable per heading)."""
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        match = _DEFAULT_SENTENCE.match(sentence)
+        if match is None:
+            continue
+        value = _default(match)
+        if value is not None:
+            evidence = f"heading: {variable}; cue: {match.group(0).strip()!r}"
+            yield Claim("env", variable, "default", value, evidence, line)
+            return
+
+
 def unit_claims(text: str, line: int, topics: frozenset[Topic]) -> Iterator[Claim]:
     """Every claim one sentence or list item makes."""
     if "`" not in text:

@@ -14,6 +14,7 @@ from conformance.extract.context import Topic
 from conformance.extract.timing import read_timing
 from conformance.extract.values import (
     cell_name,
+    code_spans,
     entry_name,
     guess_role,
     is_empty,
@@ -26,6 +27,7 @@ from conformance.extract.values import (
     unit_factor,
 )
 from conformance.model import (
+    EnvVar,
     Location,
     Metric,
     MetricType,
@@ -152,6 +154,43 @@ def read_table(table: Table, topics: frozenset[Topic], out: Collector) -> None:
         _tasks(table, cols, topics, out)
     elif cols.find("queue") is not None or (name is not None and Topic.QUEUES in topics):
         _queues(table, cols, out)
+
+
+_ENV_COLUMNS = (
+    "variable",
+    "env var",
+    "environment variable",
+    "env",
+    "name",
+    "setting",
+    "option",
+    "key",
+    "config key",
+    "setting name",
+    "variable name",
+)
+
+
+def read_env_table(table: Table, out: Collector) -> None:
+    """Rows of a table with a Default column that name environment variables (on any
+    page: such tables document configuration, Celery's or not)."""
+    from conformance.extract.sentences import env_name
+
+    cols = Columns.of(table.header)
+    default_col = cols.find("default", "default value")
+    name_col = cols.find(*_ENV_COLUMNS)
+    if default_col is None or name_col is None:
+        return
+    for row in table.rows:
+        spans = code_spans(cell(row, name_col)) or [plain(cell(row, name_col))]
+        name = env_name(spans[0]) if spans and spans[0] else None
+        text = cell(row, default_col)
+        if name is None or is_empty(text):
+            continue
+        value = parse_scalar(code_spans(text)[0] if code_spans(text) else text)
+        if value is None or value == "":
+            continue
+        out.add(EnvVar(name, value, source=row_at(out, cols, row)))
 
 
 def _entry_column(cols: Columns, topics: frozenset[Topic]) -> int | None:

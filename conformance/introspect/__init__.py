@@ -145,6 +145,7 @@ def _combine_live(live: Extraction, source: SourceScan) -> Extraction:
         metrics=_metrics_with_uses(spec.metrics, code.metrics),
         symbols=code.symbols,
         dispatches=code.dispatches,
+        env=code.env,
         workers=spec.workers + code.workers,
         bootsteps=spec.bootsteps or code.bootsteps,
     )

@@ -637,8 +637,8 @@ def _last_by_name(schedules: tuple[Schedule, ...]) -> tuple[Schedule, ...]:
 
 def _code_only(spec: Spec) -> Spec:
     """The parts both modes take from the source as a whole (canvas, metrics, symbols,
-    worker classes, bootsteps, queues named at call sites); the Celery-registered parts
-    are left empty."""
+    worker classes, bootsteps, queues named at call sites, environment reads); the
+    Celery-registered parts are left empty."""
     return Spec(
         canvas=spec.canvas,
         metrics=spec.metrics,
@@ -646,6 +646,7 @@ def _code_only(spec: Spec) -> Spec:
         workers=spec.workers,
         bootsteps=spec.bootsteps,
         dispatches=spec.dispatches,
+        env=spec.env,
     )
 
 

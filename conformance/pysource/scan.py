@@ -21,6 +21,7 @@ from conformance.pysource.canvas import find_canvas
 from conformance.pysource.config import find_config
 from conformance.pysource.context import ModuleContext, build_context
 from conformance.pysource.dispatch import find_dispatches
+from conformance.pysource.env import find_env_reads
 from conformance.pysource.metrics import MetricUse, find_metric_definitions, find_metric_uses
 from conformance.pysource.signals import find_signal_handlers, handler_callees, handler_names
 from conformance.pysource.symbols import find_symbols
@@ -165,6 +166,7 @@ def scan_context(
         bootsteps=tuple(find_bootsteps(ctx)),
         settings=tuple(config.settings),
         dispatches=(*config.dispatches, *find_dispatches(ctx)),
+        env=tuple(find_env_reads(ctx)) if not ctx.is_snippet else (),
     )
     return ModuleScan(
         extraction=Extraction(spec, tuple(ctx.notices)),

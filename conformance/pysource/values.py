@@ -360,6 +360,16 @@ class Evaluator:
             return result
         return Unknown(f"`{_text(node.func)}(...)` is computed at run time")
 
+    def is_env_read(self, node: ast.Call) -> bool:
+        """Whether the call reads an environment variable (``os.getenv``, decouple,
+        django-environ): its value is then the default a fresh deployment gets."""
+        name = self.callee(node.func)
+        return (
+            name in _ENV_READS
+            or name.endswith((".getenv", ".environ.get"))
+            or self._env_library(name) is not None
+        )
+
     def _env_library(self, name: str) -> str | None:
         """The cast of a settings library's environment read, or None when ``name`` is
         not one: python-decouple's ``config(...)`` (``"cast"``: its ``cast=``) and

@@ -10,6 +10,7 @@ from conformance.rules import (
     canvas,
     config,
     deploy,
+    env,
     metrics,
     queues,
     routes,
@@ -34,6 +35,7 @@ CHECKS: tuple[Check, ...] = (
     symbols.check,
     deploy.check,
     config.check,
+    env.check,
 )
 
 
