@@ -188,3 +188,11 @@ def test_evidence_reaches_the_json_report() -> None:
     place = _location_object(setting.source)
     assert place == {"path": "docs/tasks.md", "line": 5, "evidence": ["cue: 'is 3600 seconds'"]}
     assert json.dumps(place)  # plain JSON
+
+
+def test_a_route_that_is_not_about_queues() -> None:
+    # paperless-ngx's install guide: "Bare Metal Route", a list of packages to install.
+    page = "# Setup with Celery\n\n### Bare Metal Route\n\n- `python3`\n- `libpq-dev`\n"
+    assert extract_text(page, "docs/setup.md").spec.queues == ()
+    routed = "# Celery\n\n## Task routes\n\n- `tasks.a` goes to `mail`\n"
+    assert [q.name for q in extract_text(routed, "docs/celery.md").spec.queues] == ["mail"]

@@ -18,10 +18,11 @@ class Topic(enum.StrEnum):
     SETTINGS = "settings"
 
 
-# Word stems matched inside the lower-cased heading text.
+# Word stems matched inside the lower-cased heading text. "Route" alone is not about
+# queues: paperless-ngx's install guide has a "Bare Metal Route" of package lists.
 TOPIC_WORDS: dict[Topic, tuple[str, ...]] = {
     Topic.TASKS: ("task",),
-    Topic.QUEUES: ("queue", "routing", "route"),
+    Topic.QUEUES: ("queue", "routing", "task route", "routes"),
     Topic.SCHEDULES: ("beat", "schedul", "periodic", "cron"),
     Topic.SIGNALS: ("signal",),
     Topic.METRICS: ("metric", "monitoring", "prometheus"),

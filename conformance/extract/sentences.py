@@ -363,9 +363,12 @@ def services(text: str, line: int) -> Iterator[Claim]:
 
 
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
+# The value must end the clause (or be followed by a bracketed gloss): "Defaults to 1
+# MiB" (a unit we do not read) and "Default is listed in the file ..." claim nothing.
 _DEFAULT_VALUE = (
-    r"(?:(?P<code>`[^`]+`)|" + _DURATION + r"|(?P<number>-?\d+(?:\.\d+)?)(?![\w.])"
-    r"|(?P<word>[A-Za-z][\w./:-]*))"
+    r"(?:(?P<code>`[^`]+`)|" + _DURATION + r"|(?P<number>-?\d+(?:\.\d+)?)"
+    r"|(?P<word>[A-Za-z][\w/:-]*(?:\.[\w/:-]+)*))"
+    r"(?=\s*(?:$|[.,;:!?)]|\())"
 )
 _ENV_DEFAULT = re.compile(
     r"\s*(?:\(\s*)?(?:defaults? (?:to|is)|default(?: value)?(?: is|:)|by default(?: is|:))\s+"

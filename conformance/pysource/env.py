@@ -36,7 +36,9 @@ def find_env_reads(ctx: ModuleContext) -> list[EnvVar]:
         default = evaluator.value(node) if has_default else None
         if has_default and not is_known(default):
             continue  # computed at run time: nothing to compare
-        found.append(_read(ctx, node, name, default, has_default and default is not None))
+        # None and "" are how code says "unset": not a default a deployment runs with.
+        given = has_default and default is not None and default != ""
+        found.append(_read(ctx, node, name, default if given else None, given))
     return found
 
 
