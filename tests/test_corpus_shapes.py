@@ -277,3 +277,40 @@ def test_env_default_drift_is_found(copy, old: str, new: str, subject: str) -> N
     assert finding["rule"] == "config.env-default-mismatch"
     assert finding["code"]["path"] == "proj/celery.py"
     assert finding["doc"]["evidence"]
+
+
+def test_a_renamed_env_variable_is_found(copy) -> None:
+    root = copy("env_defaults")
+    edit(root / "docs" / "configuration.md", "`PROJ_PUSH_SOURCES`", "`PROJ_SOURCE_PUSHES`")
+    status, report = check(root)
+    (finding,) = report["findings"]
+    assert (finding["rule"], finding["subject"], finding["actual"]) == (
+        "config.env-unread",
+        "PROJ_SOURCE_PUSHES",
+        "PROJ_PUSH_SOURCES",
+    )
+    assert finding["doc"]["evidence"] == ["cue: 'environment variable'"]
+
+
+# --- queues named in sentences and worker commands ----------------------------------------
+
+
+def test_queue_claims_conform(copy) -> None:
+    status, report = check(copy("queue_claims"), "--fail-on", "info")
+    assert (status, findings(report)) == (0, set())
+    conforming = {c["subject"] for c in report["conforming"] if c["category"] == "queues"}
+    assert conforming == {"mail", "reports"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "queue"),
+    [
+        ("`mail` and `reports` queues", "`mail` and `report` queues", "report"),
+        ("-Q mail,reports", "-Q mail,reports,archive", "archive"),
+    ],
+)
+def test_a_documented_queue_that_does_not_exist(copy, old: str, new: str, queue: str) -> None:
+    root = copy("queue_claims")
+    edit(root / "docs" / "workers.md", old, new)
+    status, report = check(root)
+    assert ("queue.missing", queue) in findings(report)

@@ -20,7 +20,7 @@ from conformance.commands import (
 )
 from conformance.extract.collect import Collector
 from conformance.extract.context import Topic
-from conformance.model import Extraction, Origin, Symbol, Worker
+from conformance.model import Extraction, Location, Origin, Queue, Symbol, Worker
 from conformance.pysource import scan_source
 
 PYTHON = frozenset({"python", "py", "python3", "py3"})
@@ -74,6 +74,18 @@ def read_fence(
     if scanner is scan_source and Topic.WORKERS in topics:
         found = _with_worker_classes(found)
     out.absorb(found)
+    _consumed_queues(found, out)
+
+
+def _consumed_queues(found: Extraction, out: Collector) -> None:
+    """A documented worker command's `-Q` queues are documented queues: a worker told to
+    consume a queue the code never declares, routes or sends to waits on nothing."""
+    for service in found.spec.services:
+        if service.role != "worker" or service.source is None:
+            continue
+        where = Location(service.source.path, service.source.line, ("command: -Q",))
+        for queue in service.queues:
+            out.add(Queue(queue, source=where))
 
 
 def scanner_for(lang: str, code: str) -> Scanner | None:

@@ -30,7 +30,9 @@ from conformance.model import (
     Worker,
 )
 
-ClaimKind = Literal["task", "setting", "signal", "canvas", "worker", "bootstep", "service", "env"]
+ClaimKind = Literal[
+    "task", "setting", "signal", "canvas", "worker", "bootstep", "service", "env", "queue"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +111,11 @@ def _service(subject: str, values: dict[str, Value], where: Location) -> list[It
 
 
 def _env(subject: str, values: dict[str, Value], where: Location) -> list[Item]:
-    return [EnvVar(subject, values.get("default"), source=where)]
+    return [EnvVar(subject, values.get("default"), "default" in values, source=where)]
+
+
+def _queue(subject: str, values: dict[str, Value], where: Location) -> list[Item]:
+    return [Queue(subject, source=where)]
 
 
 _BUILDERS: dict[ClaimKind, Callable[[str, dict[str, Any], Location], list[Item]]] = {
@@ -121,4 +127,5 @@ _BUILDERS: dict[ClaimKind, Callable[[str, dict[str, Any], Location], list[Item]]
     "bootstep": _bootstep,
     "service": _service,
     "env": _env,
+    "queue": _queue,
 }

@@ -18,7 +18,12 @@ from conformance.extract.collect import Collector, demote_to_mentions
 from conformance.extract.context import Section
 from conformance.extract.inline_code import read_inline_calls
 from conformance.extract.prose import read_list_item, read_paragraph
-from conformance.extract.sentences import env_defaults, env_name, section_default
+from conformance.extract.sentences import (
+    env_defaults,
+    env_mentions,
+    env_name,
+    section_default,
+)
 from conformance.extract.tables import Columns, Table, TableRow, read_env_table, read_table
 from conformance.extract.values import code_spans, plain
 from conformance.gcpause import no_cyclic_gc
@@ -324,6 +329,7 @@ class _Walk:
         "Defaults to 4." under a heading that names the variable."""
         if "`" in text:
             add_claims(env_defaults(text, line), self.out)
+            add_claims(env_mentions(text, line), self.out)
         if self.variable is not None and "efault" in text:
             add_claims(section_default(text, line, self.variable), self.out)
 

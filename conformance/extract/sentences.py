@@ -417,6 +417,21 @@ def env_defaults(text: str, line: int) -> Iterator[Claim]:
             yield Claim("env", name, "default", value, f"cue: {match.group(0).strip()!r}", line)
 
 
+_ENV_CUE = re.compile(r"\benv(?:ironment)?(?:\s+|-)?var(?:iable)?s?\b|\bvariables?\b", re.I)
+
+
+def env_mentions(text: str, line: int) -> Iterator[Claim]:
+    """ "the `PULSE_URL` env variable", "set the environment variables `A` and `B`": a
+    variable named where the sentence says it is one claims that the code reads it."""
+    cue = _ENV_CUE.search(text)
+    if cue is None:
+        return
+    for span in _spans(text):
+        name = env_name(span.group(1))
+        if name is not None and "=" not in span.group(1):
+            yield Claim("env", name, "", None, f"cue: {cue.group(0)!r}", line)
+
+
 def section_default(text: str, line: int, variable: str) -> Iterator[Claim]:
     """ "Defaults to 4." in the section a variable's heading opens (mkdocs pages document
     one variable per heading)."""
@@ -431,6 +446,23 @@ def section_default(text: str, line: int, variable: str) -> Iterator[Claim]:
             return
 
 
+_QUEUE_LIST = re.compile(
+    r"(?:the\s+)?(?P<names>`[A-Za-z0-9_.:-]+`(?:\s*(?:,|,?\s+and|,?\s+or)\s+`[A-Za-z0-9_.:-]+`)*)"
+    r"\s+queues?\b"
+    r"|\bqueues?\s+(?P<after>`[A-Za-z0-9_.:-]+`(?:\s*(?:,|,?\s+and|,?\s+or)\s+`[A-Za-z0-9_.:-]+`)*)",
+    re.I,
+)
+
+
+def queue_names(text: str, line: int) -> Iterator[Claim]:
+    """ "the `store_pulse_jobs` queue", "the `a` and `b` queues", "queues `a`, `b`": the
+    word "queue" next to the names types them."""
+    for match in _QUEUE_LIST.finditer(text):
+        names = match.group("names") or match.group("after")
+        for name in CODE_SPAN.findall(names):
+            yield Claim("queue", name.strip(), "", None, f"cue: {match.group(0).strip()!r}", line)
+
+
 def unit_claims(text: str, line: int, topics: frozenset[Topic]) -> Iterator[Claim]:
     """Every claim one sentence or list item makes."""
     if "`" not in text:
@@ -441,3 +473,4 @@ def unit_claims(text: str, line: int, topics: frozenset[Topic]) -> Iterator[Clai
     yield from signal_metrics(text, line)
     yield from worker_parts(text, line, topics)
     yield from services(text, line)
+    yield from queue_names(text, line)

@@ -10,6 +10,7 @@ library casts it. A default computed at run time is recorded as having none know
 from __future__ import annotations
 
 import ast
+import re
 
 from conformance.model import EnvVar
 from conformance.pysource.context import ModuleContext
@@ -27,7 +28,12 @@ def find_env_reads(ctx: ModuleContext) -> list[EnvVar]:
                 if isinstance(name, str) and name:
                     found.append(_read(ctx, node, name, None, False))
             continue
-        if not node.args or not evaluator.is_env_read(node):
+        if not node.args:
+            continue
+        if not evaluator.is_env_read(node):
+            helper = _helper_read(ctx, node)
+            if helper is not None:
+                found.append(helper)
             continue
         name = evaluator.value(node.args[0])
         if not isinstance(name, str) or not name:
@@ -40,6 +46,23 @@ def find_env_reads(ctx: ModuleContext) -> list[EnvVar]:
         given = has_default and default is not None and default != ""
         found.append(_read(ctx, node, name, default if given else None, given))
     return found
+
+
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
+
+
+def _helper_read(ctx: ModuleContext, node: ast.Call) -> EnvVar | None:
+    """``env.json("X", default=...)`` through an ``Env`` imported from elsewhere, a
+    project's own ``get_env("X")``: a call whose name says environment, with a literal
+    variable name first, reads that variable (its default is not known here)."""
+    callee = ctx.evaluator.callee(node.func).lower()
+    first = node.args[0]
+    if "env" not in callee or not isinstance(first, ast.Constant):
+        return None
+    name = first.value
+    if not isinstance(name, str) or not _ENV_NAME.match(name):
+        return None
+    return _read(ctx, node, name, None, False)
 
 
 def _read(ctx: ModuleContext, node: ast.AST, name: str, default: object, has: bool) -> EnvVar:

@@ -54,7 +54,19 @@ def declared_queues(ctx: Context) -> dict[str, Queue]:
     for task in ctx.actual_tasks:
         if task.queue:
             implicit.setdefault(task.queue, Queue(task.queue, source=task.source))
+    # Queues named where tasks are sent are created on the fly too.
+    for dispatch in ctx.actual.dispatches:
+        if dispatch.queue:
+            implicit.setdefault(dispatch.queue, Queue(dispatch.queue, source=dispatch.source))
     return implicit
+
+
+def _queues_unknowable(ctx: Context) -> bool:
+    """Without `task_queues`, a queue chosen at run time (a router function, a computed
+    `apply_async(queue=...)`) may be any name: none can be judged missing."""
+    return not ctx.actual.queues and (
+        any(r.dynamic for r in ctx.actual.routes) or any(d.dynamic for d in ctx.actual.dispatches)
+    )
 
 
 def documented_queues(ctx: Context) -> dict[str, Queue]:
@@ -67,10 +79,11 @@ def documented_queues(ctx: Context) -> dict[str, Queue]:
 def check(ctx: Context) -> Iterator[Finding | Conforming]:
     actual = declared_queues(ctx)
     documented = documented_queues(ctx)
+    unknowable = _queues_unknowable(ctx)
     for name, doc in documented.items():
         if name in actual:
             yield Conforming(CATEGORY, name, doc.source, actual[name].source)
-        else:
+        elif not unknowable:
             yield drift(
                 MISSING,
                 name,

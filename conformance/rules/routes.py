@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from conformance.celery_naming import base_name
 from conformance.findings import Conforming, Finding
+from conformance.model import Dispatch, Task
 from conformance.rules.context import Context
 from conformance.rules.queues import declared_queues
 from conformance.rules.registry import define, drift
@@ -43,6 +45,15 @@ UNKNOWN_QUEUE = define(
 )
 
 
+def _sent_to(ctx: Context, task: Task, queue: str) -> Dispatch | None:
+    """A call site that sends ``task`` to ``queue`` by name."""
+    names = {base_name(task.name), base_name(task.function or task.name)}
+    for dispatch in ctx.actual.dispatches:
+        if dispatch.queue == queue and dispatch.task and base_name(dispatch.task) in names:
+            return dispatch
+    return None
+
+
 def check(ctx: Context) -> Iterator[Finding | Conforming]:
     for pair in ctx.task_matching.pairs:
         doc_queue = ctx.documented_queue(pair.documented)
@@ -50,8 +61,11 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         if doc_queue is None or act_queue is None:
             continue  # Either side silent or only known at run time: nothing to judge.
         subject = pair.documented.name
-        if doc_queue == act_queue:
-            yield Conforming(CATEGORY, subject, pair.documented.source, pair.actual.source)
+        sent = _sent_to(ctx, pair.actual, doc_queue)
+        if doc_queue == act_queue or sent is not None:
+            # Sent there at the call (`apply_async(queue=...)`) is where it runs too.
+            code = sent.source if sent is not None else pair.actual.source
+            yield Conforming(CATEGORY, subject, pair.documented.source, code)
         else:
             yield drift(
                 MISMATCH,
