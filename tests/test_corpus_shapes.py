@@ -283,6 +283,7 @@ def test_a_renamed_env_variable_is_found(copy) -> None:
     root = copy("env_defaults")
     edit(root / "docs" / "configuration.md", "`PROJ_PUSH_SOURCES`", "`PROJ_SOURCE_PUSHES`")
     status, report = check(root)
+    assert status == 1
     (finding,) = report["findings"]
     assert (finding["rule"], finding["subject"], finding["actual"]) == (
         "config.env-unread",
@@ -313,4 +314,5 @@ def test_a_documented_queue_that_does_not_exist(copy, old: str, new: str, queue:
     root = copy("queue_claims")
     edit(root / "docs" / "workers.md", old, new)
     status, report = check(root)
+    assert status == 1
     assert ("queue.missing", queue) in findings(report)
