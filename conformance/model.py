@@ -44,6 +44,12 @@ class Location:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
 
+    @property
+    def in_passing(self) -> bool:
+        """Whether the evidence is a sentence's cue, a heading or a command's flag rather
+        than a listing (a table, a list under its heading, a code block)."""
+        return bool(self.evidence) and self.evidence[0].startswith(("cue:", "command:", "heading:"))
+
     @classmethod
     def parse(cls, text: str) -> Location:
         """Read ``path:line`` (the line is optional and defaults to 1)."""

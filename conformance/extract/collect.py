@@ -102,10 +102,19 @@ class Collector:
         for item in items:
             k = key(item)
             if k in merged:
-                merged[k] = merge(merged[k], item, self)
+                merged[k] = _listed_if_either(merge(merged[k], item, self), item)
             else:
                 merged[k] = item
         return list(merged.values())
+
+
+def _listed_if_either(folded: Item, item: Item) -> Item:
+    """An item a listing states is listed, whatever sentence named it first: the folded
+    item keeps its first place and takes the listing's evidence."""
+    first, later = folded.source, item.source
+    if first is None or later is None or not first.in_passing or later.in_passing:
+        return folded
+    return replace(folded, source=Location(first.path, first.line, later.evidence))
 
 
 _PLACEHOLDER = re.compile(

@@ -18,7 +18,7 @@ from conformance.extract.collect import Collector
 from conformance.extract.context import Topic
 from conformance.extract.sentences import chords, unit_claims
 from conformance.extract.values import NAME, code_spans, looks_like_entry, looks_like_task
-from conformance.model import Metric, Queue, Route, Schedule, SignalHandler, Task
+from conformance.model import Location, Metric, Queue, Route, Schedule, SignalHandler, Task
 from conformance.pysource import SIGNAL_NAMES
 from conformance.schedules import find_schedule_phrase
 
@@ -106,8 +106,9 @@ def _task_on_queue(text: str, line: int, out: Collector) -> None:
     task, queue = match.group("task"), match.group("queue")
     if not looks_like_task(task, tasks_context=True) or not _QUEUE_NAME.match(queue):
         return
-    out.add(Task(task, queue=queue, source=out.at(line)))
-    out.add(Queue(queue, source=out.at(line)))
+    where = Location(out.path, line, (f"cue: {match.group(0)[len(task) + 2 :].strip()!r}",))
+    out.add(Task(task, queue=queue, source=where))
+    out.add(Queue(queue, source=where))
 
 
 def _leading_task(text: str, line: int, out: Collector, entry: str | None) -> None:

@@ -53,11 +53,11 @@ _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
 
 def _helper_read(ctx: ModuleContext, node: ast.Call) -> EnvVar | None:
     """``env.json("X", default=...)`` through an ``Env`` imported from elsewhere, a
-    project's own ``get_env("X")``: a call whose name says environment, with a literal
-    variable name first, reads that variable (its default is not known here)."""
-    callee = ctx.evaluator.callee(node.func).lower()
+    project's own ``__get_float("X", 0.0)``: any call given a literal variable name
+    first may read it (its default is not known here). Counting too many reads only
+    makes ``config.env-unread`` more careful."""
     first = node.args[0]
-    if "env" not in callee or not isinstance(first, ast.Constant):
+    if not isinstance(first, ast.Constant):
         return None
     name = first.value
     if not isinstance(name, str) or not _ENV_NAME.match(name):

@@ -18,9 +18,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TypeVar
 
 from conformance.celery_naming import base_name, consumed_queues, is_builtin_task, resolve_queue
 from conformance.model import CanvasFlow, Location, Origin, Schedule, Spec, Task
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,20 @@ _CLUE_WEIGHTS = {
     "same beat entry": 0.5,
     "same parameters": 0.25,
 }
+
+
+def told_in_passing(item: object) -> bool:
+    """Whether the docs state ``item`` only in a sentence ("the `mail` queue", "`a`
+    runs on `q`") or a command's flag, not in a listing (a table, a list under its
+    heading, a code block). A sentence naming two queues is not a queue catalogue: it
+    does not make every other queue *undocumented*."""
+    source: Location | None = getattr(item, "source", None)
+    return source is not None and source.in_passing
+
+
+def listed(items: Iterable[T]) -> list[T]:
+    """The items a listing states (see :func:`told_in_passing`)."""
+    return [item for item in items if not told_in_passing(item)]
 
 
 class Context:

@@ -4,12 +4,11 @@ Judged only where the code says: a variable the code never reads (the shell, Com
 another service may) and one read without a default (required, or given elsewhere) are
 not judged for their default; a variable read with several different defaults is not
 either. A documented variable the code never reads is reported only when the code reads
-one of a close name (the same words reordered, a near spelling): then it is a rename.
+one of a close name (the same words reordered or re-pluralised): then it is a rename.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 
 from conformance.findings import Conforming, Finding
@@ -67,11 +66,10 @@ def _tokens(name: str) -> tuple[str, ...]:
 
 def close_reads(name: str, reads: Iterable[str]) -> list[str]:
     """Names the code reads that are the documented ``name`` written differently: the
-    same words in another order or number, or a near spelling (one or two letters)."""
-    same_words = [r for r in reads if _tokens(r) == _tokens(name)]
-    if same_words:
-        return same_words
-    return difflib.get_close_matches(name, list(reads), n=1, cutoff=0.9)
+    same words in another order or number."""
+    # Only reordered or re-pluralised words: a near spelling is too often another
+    # variable (`PAPERLESS_PORT` and `PAPERLESS_DBPORT`, `..._SCANNER` and `..._UPSCALE`).
+    return [r for r in reads if _tokens(r) == _tokens(name)]
 
 
 def _unread(ctx: Context, reads: dict[str, list[EnvVar]]) -> Iterator[Finding]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from conformance.celery_naming import route_matches
 from conformance.findings import Conforming, Finding
 from conformance.model import Queue
-from conformance.rules.context import Context
+from conformance.rules.context import Context, listed
 from conformance.rules.registry import define, drift
 
 CATEGORY = "queues"
@@ -91,6 +91,7 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
                 documented=name,
                 doc=doc.source,
             )
+    catalogue = listed(documented.values())
     if not ctx.actual.queues:
         return  # Nothing declared explicitly: every queue is implied, none can be orphaned.
     used = {t.queue for t in ctx.actual_tasks if t.queue}
@@ -102,8 +103,8 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         or any(d.dynamic for d in ctx.actual.dispatches)
     )
     for name, queue in actual.items():
-        # Only docs that name queues at all are expected to list them all.
-        if documented and name not in documented and name not in ctx.mentioned:
+        # Only docs that list queues are expected to list them all.
+        if catalogue and name not in documented and name not in ctx.mentioned:
             yield drift(
                 UNDOCUMENTED,
                 name,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from conformance.celery_naming import base_name
 from conformance.findings import Conforming, Finding
-from conformance.rules.context import Context
+from conformance.rules.context import Context, listed
 from conformance.rules.registry import define, drift
 from conformance.schedules import render, same_times
 
@@ -107,9 +107,10 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
             yield Conforming(CATEGORY, doc.name, doc.source, act.source)
 
     documented = {s.name for s in ctx.documented_schedules}
+    catalogue = listed(ctx.documented_schedules)
     for act in ctx.actual_schedules:
         # Only docs that describe the beat schedule at all are expected to list it whole.
-        if documented and act.name not in documented and act.name not in ctx.mentioned:
+        if catalogue and act.name not in documented and act.name not in ctx.mentioned:
             when = f" ({render(act.timing)})" if act.timing else ""
             yield drift(
                 UNDOCUMENTED,

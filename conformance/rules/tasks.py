@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from conformance.celery_naming import base_name
 from conformance.findings import Conforming, Finding
 from conformance.model import Value
-from conformance.rules.context import Context, TaskPair
+from conformance.rules.context import Context, TaskPair, listed
 from conformance.rules.registry import define, drift
 
 CATEGORY = "tasks"
@@ -108,9 +108,9 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
         yield from _option_findings(pair)
 
     names_tasks = (
-        ctx.documented_tasks
-        or any(s.task for s in ctx.documented_schedules)
-        or any(r.task for r in ctx.documented.routes)
+        listed(ctx.documented_tasks)
+        or any(s.task for s in listed(ctx.documented_schedules))
+        or any(r.task for r in listed(ctx.documented.routes))
     )
     if not names_tasks:
         # Docs that never name a task are not a task catalogue (a README, a deployment
