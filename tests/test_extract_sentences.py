@@ -196,3 +196,21 @@ def test_a_route_that_is_not_about_queues() -> None:
     assert extract_text(page, "docs/setup.md").spec.queues == ()
     routed = "# Celery\n\n## Task routes\n\n- `tasks.a` goes to `mail`\n"
     assert [q.name for q in extract_text(routed, "docs/celery.md").spec.queues] == ["mail"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The `PULSE_URL` env var holds the credentials.",
+        "Set the environment variables `PULSE_URL` and `PULSE_SOURCES`.",
+        "The `PULSE_URL` variable holds the credentials.",
+    ],
+)
+def test_variables_named_as_such_are_claims_the_code_reads_them(sentence: str) -> None:
+    env = extract_text(f"# Setup\n\n{sentence}\n", "docs/setup.md").spec.env
+    assert "PULSE_URL" in {e.name for e in env}
+    assert all(not e.has_default for e in env)
+
+
+def test_an_upper_case_name_without_a_cue_is_a_mention() -> None:
+    assert extract_text("# Setup\n\nCopy `PULSE_URL` from the vault.\n", "d.md").spec.env == ()

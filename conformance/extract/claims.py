@@ -51,7 +51,7 @@ class Claim:
 def add_claims(claims: Iterable[Claim], out: Collector) -> None:
     """One item per (kind, subject) of ``claims``, all of its attributes together."""
     grouped: dict[tuple[ClaimKind, str], list[Claim]] = {}
-    for claim in claims:
+    for claim in claims:  # usually none: a generator that yields nothing costs little
         grouped.setdefault((claim.kind, claim.subject), []).append(claim)
     for (kind, subject), group in grouped.items():
         evidence = tuple(dict.fromkeys(c.evidence for c in group))

@@ -327,8 +327,9 @@ class _Walk:
     def _env_claims(self, text: str, line: int) -> None:
         """Environment variables' defaults, on every page: "`X` defaults to 4", and
         "Defaults to 4." under a heading that names the variable."""
-        if "`" in text:
+        if "`" in text and "efault" in text:
             add_claims(env_defaults(text, line), self.out)
+        if "`" in text and ("ariable" in text or "env var" in text.lower()):
             add_claims(env_mentions(text, line), self.out)
         if self.variable is not None and "efault" in text:
             add_claims(section_default(text, line, self.variable), self.out)

@@ -151,6 +151,11 @@ _OPTION_CUES: tuple[tuple[str, re.Pattern[str], object], ...] = (
 )
 
 
+# Cheap word checks first: most sentences claim nothing, and each reader's patterns
+# cost more than finding out that its cue words are absent.
+_OPTION_WORDS = re.compile(r"limit|retr|apart|rate|ack|expir|back", re.I)
+
+
 def _retry_delay(match: re.Match[str]) -> int | float:
     if match.group("n") is not None:
         return _seconds(match)
@@ -188,6 +193,8 @@ def task_options(text: str, line: int) -> Iterator[Claim]:
     """ "`x` has a soft time limit of 10 minutes", "`x` is retried up to 3 times, a
     minute apart", "`x` is rate limited to 10 per minute", "`x` acks late"."""
     for subject, scope in _scopes(text, _spans(text), _is_task_subject):
+        if not _OPTION_WORDS.search(scope):
+            continue
         for option, cue, read in _OPTION_CUES:
             match = cue.search(scope)
             if match is None:
@@ -467,10 +474,16 @@ def unit_claims(text: str, line: int, topics: frozenset[Topic]) -> Iterator[Clai
     """Every claim one sentence or list item makes."""
     if "`" not in text:
         return
-    yield from task_options(text, line)
-    yield from task_queues(text, line)
+    low = text.lower()
+    if _OPTION_WORDS.search(text):
+        yield from task_options(text, line)
+    if "queue" in low or "routed" in low:
+        yield from task_queues(text, line)
+        yield from queue_names(text, line)
     yield from settings(text, line)
-    yield from signal_metrics(text, line)
-    yield from worker_parts(text, line, topics)
-    yield from services(text, line)
-    yield from queue_names(text, line)
+    if "_" in text:
+        yield from signal_metrics(text, line)
+    if "bootstep" in low or ("class" in low and Topic.WORKERS in topics):
+        yield from worker_parts(text, line, topics)
+    if "service" in low or "container" in low:
+        yield from services(text, line)

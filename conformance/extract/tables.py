@@ -63,11 +63,13 @@ class Columns:
 
     keys: tuple[str, ...]
     raw: tuple[str, ...]
+    # Why a row is read so: the header, shown with every item the table states.
+    evidence: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, header: tuple[str, ...]) -> Columns:
         keys = tuple(_normalize(h) for h in header)
-        return cls(keys, header)
+        return cls(keys, header, (f"columns: {' | '.join(map(plain, header))}",))
 
     def find(self, *names: str) -> int | None:
         for name in names:
@@ -83,7 +85,7 @@ def _normalize(header: str) -> str:
 
 def row_at(out: Collector, cols: Columns, row: TableRow) -> Location:
     """A row's place, with the header that types its cells as the evidence."""
-    return Location(out.path, row.line, (f"columns: {' | '.join(map(plain, cols.raw))}",))
+    return Location(out.path, row.line, cols.evidence)
 
 
 def cell(row: TableRow, index: int | None) -> str:
@@ -176,6 +178,8 @@ def read_env_table(table: Table, out: Collector) -> None:
     page: such tables document configuration, Celery's or not)."""
     from conformance.extract.sentences import env_name
 
+    if not any("efault" in h for h in table.header):
+        return
     cols = Columns.of(table.header)
     default_col = cols.find("default", "default value")
     name_col = cols.find(*_ENV_COLUMNS)
