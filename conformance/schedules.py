@@ -329,7 +329,11 @@ _UNIT_SECONDS = {
 
 _NUM = r"\d+(?:\.\d+)?(?:e[-+]?\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 _UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)"
-_CLOCK = r"(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{1,2}:\d{2}|midnight|noon)(?:\s*utc)?"
+# A bare hour ("on weekdays at 9") is a time only where "at" introduces it.
+_CLOCK = (
+    r"(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{1,2}:\d{2}|\d{1,2}(?:\s*o'?clock)?|midnight|noon)"
+    r"(?:\s*utc)?"
+)
 _SEP = r"\s*(?:,\s*and|,|and|&)\s*"
 _CLOCKS = rf"{_CLOCK}(?:{_SEP}{_CLOCK})*"
 _MARK = r":\d{2}"
@@ -346,7 +350,7 @@ _DAILY = r"daily|nightly|(?:every|each)\s+(?:day|night|morning|evening)"
 
 
 def _clock(text: str) -> tuple[int, int]:
-    text = text.replace("utc", "").strip()
+    text = re.sub(r"\s*o'?clock", "", text.replace("utc", "")).strip()
     if text == "midnight":
         return 0, 0
     if text == "noon":
@@ -459,6 +463,10 @@ _MONTHLY = re.compile(
     rf"|(?:on\s+)?(?P<dom2>{_DOM})\s+of\s+(?:every|each|the)\s+month"
     rf"(?:\s+at\s+(?P<clocks2>{_CLOCKS}))?"
 )
+# "Business hours" as a crontab writes them: 09:00-17:59, Monday to Friday.
+_BUSINESS = re.compile(
+    rf"(?:every|each)\s+(?P<n>{_NUM})\s+minutes?\s+during\s+(?:business|working|office)\s+hours"
+)
 _CRON_WORDS = re.compile(r"(?:cron(?:tab)?\s*)?`(?P<cron>[^`]+)`|cron(?:tab)?\s+(?P<bare>.+)")
 _SOLAR = re.compile(
     r"solar\s+(?P<event>[a-z_]+)\s+(?P<lat>-?[\d.]+(?:e[-+]?\d+)?)\s+(?P<lon>-?[\d.]+(?:e[-+]?\d+)?)"
@@ -482,6 +490,13 @@ def parse_words(text: str) -> Timing | None:
 def _read_phrase(phrase: str) -> Timing | None:
     if phrase in _FIXED_INTERVALS:
         return interval_timing(_FIXED_INTERVALS[phrase])
+    if match := _BUSINESS.fullmatch(phrase):
+        step = int(_amount(match["n"]))
+        if not 0 < step < 60:
+            return None
+        return crontab_timing(
+            minute=tuple(range(0, 60, step)), hour=tuple(range(9, 18)), day_of_week=(1, 2, 3, 4, 5)
+        )
     if match := _INTERVAL.fullmatch(phrase):
         amount = 2.0 if match["other"] is not None else _amount(match["n"])
         return interval_timing(amount * _unit_seconds(match["unit"]))

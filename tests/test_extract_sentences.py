@@ -214,3 +214,22 @@ def test_variables_named_as_such_are_claims_the_code_reads_them(sentence: str) -
 
 def test_an_upper_case_name_without_a_cue_is_a_mention() -> None:
     assert extract_text("# Setup\n\nCopy `PULSE_URL` from the vault.\n", "d.md").spec.env == ()
+
+
+def test_schedules_in_words_are_compared_as_times() -> None:
+    from conformance.schedules import crontab_timing, same_times
+
+    body = (
+        "## Beat schedule\n\n"
+        "- `report` runs `tasks.report` on weekdays at 9.\n"
+        "- `sweep` runs `tasks.sweep` every 15 minutes during business hours.\n"
+        "- `bill` runs `tasks.bill` on the first day of the month.\n"
+    )
+    timings = {s.name: s.timing for s in _spec(body).schedules}
+    expected = {
+        "report": crontab_timing(0, 9, day_of_week="1-5"),
+        "sweep": crontab_timing(minute="*/15", hour="9-17", day_of_week="1-5"),
+        "bill": crontab_timing(0, 0, day_of_month=1),
+    }
+    assert timings.keys() == expected.keys()
+    assert all(same_times(timings[n], expected[n]) for n in expected)  # type: ignore[arg-type]

@@ -248,6 +248,13 @@ DAY = interval_timing(86400)
         ("Monday to Friday at 9am", crontab_timing(0, 9, day_of_week="1-5")),  # a day range
         ("weekdays at 8:00", crontab_timing(0, 8, day_of_week="1-5")),  # weekdays
         ("on weekdays at 08:30", crontab_timing(30, 8, day_of_week="1-5")),  # on weekdays
+        ("on weekdays at 9", crontab_timing(0, 9, day_of_week="1-5")),  # a bare hour after "at"
+        ("daily at 9 o'clock", crontab_timing(minute=0, hour=9)),  # o'clock
+        ("on the first day of the month", crontab_timing(0, 0, day_of_month=1)),  # first day
+        (
+            "every 15 minutes during business hours",
+            crontab_timing(minute="*/15", hour="9-17", day_of_week="1-5"),
+        ),  # business hours: 09:00-17:59, Monday to Friday
         ("weekends at 10:00", crontab_timing(0, 10, day_of_week=[0, 6])),  # weekends
         ("monthly on the 1st at 00:00", crontab_timing(0, 0, day_of_month=1)),  # monthly
         ("monthly", crontab_timing(0, 0, day_of_month=1)),  # as cron's @monthly
@@ -271,6 +278,8 @@ def test_parse_words_reads_schedule_phrases(phrase: str, expected: Timing) -> No
         "on Monday",  # a date, not a repetition
         "daily at 02:00 and 14:30",  # not one crontab
         "daily at 25:00",  # no such time
+        "daily at 24",  # no such hour either
+        "every 90 minutes during business hours",  # not a minute step of an hour
         "weekly at 04:00",  # which day?
         "hourly rate limit",  # an adjective phrase
         "0 2 * * *",  # a bare cron string is parse_cron's, not words
