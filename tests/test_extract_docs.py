@@ -80,7 +80,10 @@ def test_the_example_page() -> None:
     spec = found.spec
     assert found.notices == ()
     tasks = {t.name: t for t in spec.tasks}
-    assert len(tasks) == 6
+    # The six table rows, and the two the batch paragraph names as tasks in passing.
+    assert len(tasks) == 8
+    assert tasks["process_batch"].source.evidence == ("cue: '`process_batch` task'",)
+    assert tasks["generate_single_model"].source.in_passing
     batch = tasks["tasks.process_batch"]
     assert batch.options["time_limit"] == 3600
     assert batch.options["max_retries"] == 3

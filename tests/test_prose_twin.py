@@ -175,6 +175,11 @@ SHAPES = {
         "`CELERY_TASK_ACKS_LATE` is disabled",
         ("config.mismatch", "task_acks_late"),
     ),
+    "task named in passing": (
+        "one `process_batch` task",
+        "one `process_batches` task",
+        ("task.missing", "process_batches"),
+    ),
     "inline call": (
         "`ProgressTracker(ttl=3600).get_progress(batch_id)`",
         "`ProgressTracker(ttl=3600).fetch_progress(batch_id)`",

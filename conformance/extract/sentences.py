@@ -206,6 +206,26 @@ def task_options(text: str, line: int) -> Iterator[Claim]:
             yield Claim("task", subject, option, value, f"cue: {match.group(0).strip()!r}", line)
 
 
+_TASK_NAMED = re.compile(
+    r"`(?P<a>[^`]+)`\s+(?:celery\s+|background\s+|periodic\s+)?task\b"
+    r"|\btask,?\s+`(?P<b>[^`]+)`"
+    r"|\benqueu(?:e|es|ed|ing)\s+(?:the\s+|a\s+)?`(?P<c>[^`]+)`",
+    re.I,
+)
+
+
+def task_names(text: str, line: int) -> Iterator[Claim]:
+    """"the `x` task", "task `x`", "enqueues `x`": a task the sentence says exists (a
+    name nothing registers is ``task.missing``, a close one ``task.renamed``)."""
+    for match in _TASK_NAMED.finditer(text):
+        name = (match.group("a") or match.group("b") or match.group("c")).strip()
+        name = name.removesuffix("()")
+        for suffix in (".delay", ".apply_async", ".s", ".si"):
+            name = name.removesuffix(suffix)
+        if _is_task_subject(name):
+            yield Claim("task", name, "", None, f"cue: {match.group(0).strip()!r}", line)
+
+
 _ROUTED = re.compile(
     r"^[^`.;]*?\b(?:is |are )?(?:routed|sent|goes|go|runs|run|queued)\s+(?:on|to|in|into)\s+"
     r"(?:the\s+|its own\s+|their own\s+)?(?P<before>queue,?\s+)?`(?P<queue>[A-Za-z0-9_.:-]+)`"
@@ -477,6 +497,8 @@ def unit_claims(text: str, line: int, topics: frozenset[Topic]) -> Iterator[Clai
     low = text.lower()
     if _OPTION_WORDS.search(text):
         yield from task_options(text, line)
+    if "task" in low or "enqueu" in low:
+        yield from task_names(text, line)
     if "queue" in low or "routed" in low:
         yield from task_queues(text, line)
         yield from queue_names(text, line)
