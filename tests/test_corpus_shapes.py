@@ -326,3 +326,25 @@ def test_a_queue_listing_expects_every_queue(copy) -> None:
     page.write_text(page.read_text() + "\n## Queues\n\n- `mail`\n- `reports`\n")
     _status, report = check(root)
     assert findings(report) == {("queue.undocumented", "archive")}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "rule"),
+    [
+        ("with a concurrency of 2", "with a concurrency of 4", "worker.profile-mismatch"),
+        (
+            "`io` worker consumes `mail` and `reports`",
+            "`io` worker consumes `mail` and `archive`",
+            "worker.profile-mismatch",
+        ),
+    ],
+)
+def test_a_worker_sentence_is_a_profile_claim(copy, old: str, new: str, rule: str) -> None:
+    # "The `io` worker consumes `mail` and `reports` with a concurrency of 2" against the
+    # Procfile's `io` worker.
+    root = copy("queue_claims")
+    edit(root / "docs" / "workers.md", old, new)
+    status, report = check(root)
+    assert status == 0  # worker findings are warnings
+    found = {(f["rule"], f["subject"]) for f in report["findings"] if f["rule"].startswith(rule)}
+    assert any(subject == "io" for _, subject in found), report["findings"]

@@ -215,7 +215,7 @@ _TASK_NAMED = re.compile(
 
 
 def task_names(text: str, line: int) -> Iterator[Claim]:
-    """"the `x` task", "task `x`", "enqueues `x`": a task the sentence says exists (a
+    """ "the `x` task", "task `x`", "enqueues `x`": a task the sentence says exists (a
     name nothing registers is ``task.missing``, a close one ``task.renamed``)."""
     for match in _TASK_NAMED.finditer(text):
         name = (match.group("a") or match.group("b") or match.group("c")).strip()
@@ -372,6 +372,40 @@ def worker_parts(text: str, line: int, topics: frozenset[Topic]) -> Iterator[Cla
             yield Claim("worker", name, "kind", "class", f"cue: {match.group(0)!r}", line)
 
 
+_SPAN_LIST = r"`[A-Za-z0-9_.:-]+`(?:\s*(?:,|,?\s+and)\s+`[A-Za-z0-9_.:-]+`)*"
+_WORKER_CONSUMES = re.compile(
+    r"`(?P<worker>[A-Za-z0-9_.@-]+)`\s+worker\s+(?:consumes|listens (?:to|on)|serves)\s+"
+    r"(?:the\s+)?(?P<queues>" + _SPAN_LIST + r")(?:\s+queues?)?"
+    r"(?P<rest>[^.;]*)",
+    re.I,
+)
+_CONSUMED_BY = re.compile(
+    r"(?P<queues>" + _SPAN_LIST + r")(?:\s+queues?)?\s+(?:is|are)\s+consumed\s+by\s+"
+    r"(?:the\s+)?`(?P<worker>[A-Za-z0-9_.@-]+)`\s+worker",
+    re.I,
+)
+_CONCURRENCY = re.compile(r"\bconcurrency of (?P<n>\d+)|\b(?P<m>\d+) (?:processes|threads)\b", re.I)
+_PREFETCH = re.compile(r"\bprefetch(?: multiplier)? of (?P<n>\d+)", re.I)
+
+
+def worker_profiles(text: str, line: int) -> Iterator[Claim]:
+    """ "the `gpu` worker consumes `model_generation` with a concurrency of 2",
+    "`mail` and `reports` are consumed by the `io` worker": a worker's profile."""
+    for match in _WORKER_CONSUMES.finditer(text):
+        worker, cue = match.group("worker"), f"cue: {match.group(0).strip()!r}"
+        queues = tuple(CODE_SPAN.findall(match.group("queues")))
+        yield Claim("worker", worker, "queues", queues, cue, line)
+        if concurrency := _CONCURRENCY.search(match.group("rest")):
+            count = int(concurrency.group("n") or concurrency.group("m"))
+            yield Claim("worker", worker, "concurrency", count, cue, line)
+        if prefetch := _PREFETCH.search(match.group("rest")):
+            yield Claim("worker", worker, "prefetch_multiplier", int(prefetch["n"]), cue, line)
+    for match in _CONSUMED_BY.finditer(text):
+        queues = tuple(CODE_SPAN.findall(match.group("queues")))
+        cue = f"cue: {match.group(0).strip()!r}"
+        yield Claim("worker", match.group("worker"), "queues", queues, cue, line)
+
+
 _SERVICE = re.compile(
     r"\bthe\s+`(?P<a>[A-Za-z0-9_.-]+)`\s+(?:service|container)\b"
     r"|\b(?:service|container)\s+`(?P<b>[A-Za-z0-9_.-]+)`",
@@ -505,6 +539,8 @@ def unit_claims(text: str, line: int, topics: frozenset[Topic]) -> Iterator[Clai
     yield from settings(text, line)
     if "_" in text:
         yield from signal_metrics(text, line)
+    if "worker" in low and ("consum" in low or "listens" in low or "serves" in low):
+        yield from worker_profiles(text, line)
     if "bootstep" in low or ("class" in low and Topic.WORKERS in topics):
         yield from worker_parts(text, line, topics)
     if "service" in low or "container" in low:

@@ -101,7 +101,16 @@ _TIMING = ("schedule", "when", "frequency", "runs", "runs at", "interval", "cron
 _METRIC_NAME = ("metric", "metric name")
 _SETTING_NAME = ("setting", "option", "setting name", "config key")
 _SETTING_VALUE = ("value", "default")
-_WORKER_NAME = ("profile", "worker", "worker profile")
+_WORKER_NAME = (
+    "profile",
+    "worker",
+    "worker profile",
+    "worker name",
+    "deployment",
+    "process",
+    "process type",
+    "dyno",
+)
 
 OptionReader = Callable[[str, float], Value]
 
@@ -148,7 +157,7 @@ def read_table(table: Table, topics: frozenset[Topic], out: Collector) -> None:
         _schedules(table, cols, topics, out)
     elif cols.find(*_SETTING_NAME) is not None and cols.find(*_SETTING_VALUE) is not None:
         _settings(table, cols, out)
-    elif cols.find(*_WORKER_NAME) is not None and cols.find("queues", "queue") is not None:
+    elif _worker_column(cols) is not None and cols.find("queues", "queue") is not None:
         _workers(table, cols, out)
     elif cols.find("service") is not None:
         _services(table, cols, out)
@@ -333,8 +342,17 @@ def _settings(table: Table, cols: Columns, out: Collector) -> None:
         out.add(Setting(name, value, source=row_at(out, cols, row)))
 
 
+def _worker_column(cols: Columns) -> int | None:
+    """The column naming workers: a Worker/Deployment/Process column, or a Service
+    column in a table that also gives Concurrency or Prefetch (a worker set-up table)."""
+    found = cols.find(*_WORKER_NAME)
+    if found is None and cols.find("concurrency", "prefetch", "prefetch multiplier") is not None:
+        found = cols.find("service")
+    return found
+
+
 def _workers(table: Table, cols: Columns, out: Collector) -> None:
-    name_col = cols.find(*_WORKER_NAME)
+    name_col = _worker_column(cols)
     queues_col = cols.find("queues", "queue")
     concurrency_col = cols.find("concurrency", "processes")
     prefetch_col = cols.find("prefetch", "prefetch multiplier")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from conformance.celery_naming import base_name
 from conformance.findings import Conforming, Finding
@@ -163,6 +163,19 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
             )
         else:
             differences = _profile_differences(ctx, profile, match)
+            queue_gap = _queue_difference(ctx, profile, match)
+            if queue_gap is not None:
+                documented_queues, deployed_queues = queue_gap
+                yield drift(
+                    PROFILE_MISMATCH,
+                    name,
+                    f"worker `{name}`: the docs say it consumes {documented_queues}, the "
+                    f"deployed worker `{match.name}` consumes {deployed_queues}",
+                    documented=f"queues={documented_queues}",
+                    actual=f"queues={deployed_queues}",
+                    doc=profile.source,
+                    code=match.source,
+                )
             for what, documented, actual in differences:
                 yield drift(
                     PROFILE_MISMATCH,
@@ -174,8 +187,26 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
                     doc=profile.source,
                     code=match.source,
                 )
-            if not differences:
+            if not differences and queue_gap is None:
                 yield Conforming(CATEGORY, name, profile.source, match.source)
+
+
+def _queue_difference(
+    ctx: Context, profile: Worker | Service, match: Worker | Service
+) -> tuple[str, str] | None:
+    """(documented, deployed) queue lists when a worker matched *by name* does not
+    consume a queue the docs say it does (a match by queues agrees by construction; a
+    worker consuming more than the docs list is not wrong, only under-documented)."""
+    if not profile.queues or match.name != profile.name:
+        return None
+    wanted, has = ctx.consumed_by(profile.queues), ctx.consumed_by(match.queues)
+    if wanted <= has:
+        return None
+    return _listing(wanted), _listing(has)
+
+
+def _listing(queues: Iterable[str]) -> str:
+    return ", ".join(f"`{q}`" for q in sorted(queues)) or "no queue"
 
 
 def _profile_differences(
