@@ -56,8 +56,17 @@ SETTING_CASES: list[tuple[str, str | None, dict[str, Any]]] = [
     ),
     # a module that does not look like a config module: plain assignments are not settings
     ("timezone = 'UTC'\n", "proj.utils", {}),
-    # in a doc snippet module-level names are never settings
-    ("task_time_limit = 5\nbroker_url = 'x'\nresult_backend = 'y'\n", None, {}),
+    # a doc snippet that assigns settings by name is a settings listing (issue 12)...
+    (
+        "task_time_limit = 5\nbroker_url = 'x'\nresult_backend = 'y'\n",
+        None,
+        {"task_time_limit": 5, "broker_url": "x", "result_backend": "y"},
+    ),
+    ("CELERY_TASK_SOFT_TIME_LIMIT = 60\n", None, {"task_soft_time_limit": 60}),
+    ("class CeleryConfig:\n    task_acks_late = True\n", None, {"task_acks_late": True}),
+    # ...but a lone one-word name could be any variable
+    ("timezone = 'UTC'\nresult = add.delay(2, 2)\n", None, {}),
+    ("class Invoice:\n    task_acks_late = True\n", None, {}),
     # an unknown key is not a setting
     ("app.conf.update(not_a_setting=1)\n", None, {}),
 ]

@@ -13,6 +13,7 @@ or a Schedule without timing, and a ``not-judged`` notice.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,7 +69,34 @@ def find_config(
             config_module = looks_like_config(ctx, namespace)
         if config_module:
             reader.module_settings(namespace)
+    elif config_module is not False:
+        _snippet_settings(ctx, reader)
     return items
+
+
+def _snippet_settings(ctx: ModuleContext, reader: _Reader) -> None:
+    """A doc snippet that assigns settings by name (``beat_schedule = {...}``,
+    ``CELERY_TASK_ROUTES = {...}``, a ``celeryconfig.py`` listing) or in a class named
+    like a configuration (``class CeleryConfig:``) documents the app's settings. Only
+    names that can be nothing else count: one with an underscore (``timezone = "UTC"``
+    alone could be any variable)."""
+    assigned = _module_assignments(ctx)
+    django = any(name.startswith("CELERY_") and setting_name(name, "CELERY") for name in assigned)
+    namespace = "CELERY" if django else None
+    if any("_" in name and setting_name(name, namespace) for name in assigned):
+        reader.module_settings(namespace)
+    for stmt in ctx.tree.body:
+        if isinstance(stmt, ast.ClassDef) and _CONFIG_CLASS.search(stmt.name):
+            for name, assignment in _assigned_names(stmt.body):
+                normalized = setting_name(name) or setting_name(name, "CELERY")
+                value = (
+                    assignment.value if isinstance(assignment, ast.Assign | ast.AnnAssign) else None
+                )
+                if normalized is not None and value is not None:
+                    reader.store(normalized, ctx.evaluator.value(value), assignment)
+
+
+_CONFIG_CLASS = re.compile(r"(?:Celery|Config|Settings|Conf)")
 
 
 def class_config(ctx: ModuleContext, class_name: str, namespace: str | None = None) -> ConfigItems:
