@@ -134,3 +134,29 @@ METRIC_CASES = [
 @pytest.mark.parametrize(("documented", "actual", "expected"), METRIC_CASES)
 def test_metric_rules(documented: Spec, actual: Spec, expected: set[tuple[str, str]]) -> None:
     assert outcome(documented, actual, "metric.") == expected
+
+
+@pytest.mark.parametrize(
+    ("mention", "undocumented"),
+    [
+        ("ORDERS_FAILED.inc", set()),  # its variable, with what the code does to it
+        ("app.monitoring.ORDERS_FAILED", set()),  # the variable's dotted path
+        ("orders_failed_total", set()),  # the exposed counter name
+        ("orders_failed", set()),  # the family name
+        ("ORDERS_DONE", {("metric.undocumented", "orders_failed")}),  # another metric
+    ],
+)
+def test_a_metric_mentioned_in_a_sentence_is_documented(
+    mention: str, undocumented: set[tuple[str, str]]
+) -> None:
+    from conformance.model import Mention
+
+    metric = Metric(
+        "orders_failed",
+        "counter",
+        variable="app.monitoring.ORDERS_FAILED",
+        source=Location("app/monitoring.py", 3),
+        recorded_at=(Location("app/tasks.py", 9),),
+    )
+    documented = Spec(mentions=(Mention(mention, Location("docs/ops.md", 4)),))
+    assert outcome(documented, Spec(metrics=(metric,)), "metric.") == undocumented
