@@ -160,3 +160,15 @@ def test_a_metric_mentioned_in_a_sentence_is_documented(
     )
     documented = Spec(mentions=(Mention(mention, Location("docs/ops.md", 4)),))
     assert outcome(documented, Spec(metrics=(metric,)), "metric.") == undocumented
+
+
+@pytest.mark.parametrize("mention", ["worker_ready", "celery.signals.worker_ready.connect"])
+def test_a_signal_mentioned_in_a_sentence_is_documented(mention: str) -> None:
+    from conformance.model import Mention
+
+    handler = SignalHandler("worker_ready", "announce", source=Location("app/signals.py", 5))
+    documented = Spec(mentions=(Mention(mention, Location("docs/ops.md", 2)),))
+    assert outcome(documented, Spec(signals=(handler,)), "signal.") == set()
+    assert outcome(Spec(), Spec(signals=(handler,)), "signal.") == {
+        ("signal.undocumented", "worker_ready")
+    }
