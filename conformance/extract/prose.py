@@ -95,7 +95,9 @@ def _schedule(text: str, line: int, topics: frozenset[Topic], out: Collector) ->
         (n for n in names if n != entry and looks_like_task(n, tasks_context=tasks_context)),
         None,
     )
-    out.add(Schedule(entry, task, found[0], source=out.at(line)))
+    # The phrase as written is the evidence (a list of entries is still a listing).
+    where = Location(out.path, line, (f"phrase: {found[1]!r}",))
+    out.add(Schedule(entry, task, found[0], source=where))
     return entry
 
 
