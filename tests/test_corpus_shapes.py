@@ -248,6 +248,8 @@ def test_env_defaults_conform(copy) -> None:
         "PROJ_TIME_ZONE",
         "PROJ_EMAIL_ENABLED",
         "PROJ_WORKER_TIMEOUT",
+        "PROJ_CONCURRENCY",  # from Compose's ${PROJ_CONCURRENCY:-8}
+        "PROJ_LOG_LEVEL",
     } <= conforming
 
 
@@ -266,6 +268,11 @@ def test_env_defaults_conform(copy) -> None:
             "| `PROJ_WORKER_TIMEOUT` | 3600 |",
             "PROJ_WORKER_TIMEOUT",
         ),
+        (
+            "`PROJ_CONCURRENCY` defaults to 8",
+            "`PROJ_CONCURRENCY` defaults to 4",
+            "PROJ_CONCURRENCY",
+        ),
     ],
 )
 def test_env_default_drift_is_found(copy, old: str, new: str, subject: str) -> None:
@@ -275,7 +282,7 @@ def test_env_default_drift_is_found(copy, old: str, new: str, subject: str) -> N
     assert status == 1
     (finding,) = [f for f in report["findings"] if f["subject"] == subject]
     assert finding["rule"] == "config.env-default-mismatch"
-    assert finding["code"]["path"] == "proj/celery.py"
+    assert finding["code"]["path"] in ("proj/celery.py", "docker-compose.yml")
     assert finding["doc"]["evidence"]
 
 

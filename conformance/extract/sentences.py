@@ -424,12 +424,13 @@ def services(text: str, line: int) -> Iterator[Claim]:
 
 
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
-# The value must end the clause (or be followed by a bracketed gloss): "Defaults to 1
-# MiB" (a unit we do not read) and "Default is listed in the file ..." claim nothing.
+# The value must end the clause (or be followed by a bracketed gloss or a conjunction):
+# "Defaults to 1 MiB" (a unit we do not read) and "Default is listed in the file ..."
+# claim nothing.
 _DEFAULT_VALUE = (
     r"(?:(?P<code>`[^`]+`)|" + _DURATION + r"|(?P<number>-?\d+(?:\.\d+)?)"
     r"|(?P<word>[A-Za-z][\w/:-]*(?:\.[\w/:-]+)*))"
-    r"(?=\s*(?:$|[.,;:!?)]|\())"
+    r"(?=\s*(?:$|[.,;:!?)]|\(|(?:and|or|but|if|unless|when|so|which)\b))"
 )
 _ENV_DEFAULT = re.compile(
     r"\s*(?:\(\s*)?(?:defaults? (?:to|is)|default(?: value)?(?: is|:)|by default(?: is|:))\s+"

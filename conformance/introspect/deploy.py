@@ -22,7 +22,7 @@ from conformance.commands import (
 )
 from conformance.errors import ConformanceError
 from conformance.introspect.dockerfile import services_from_dockerfile_text
-from conformance.model import Extraction, Location, Notice, Origin, Service, Spec
+from conformance.model import EnvVar, Extraction, Location, Notice, Origin, Service, Spec
 
 __all__ = ["deploy_format", "read_deploy_files"]
 
@@ -115,6 +115,22 @@ def _relative(file: Path, root: Path) -> str:
         return file.as_posix()
 
 
+# `${VAR:-default}` / `${VAR-default}`: shells, Compose and Dockerfiles alike.
+_ENV_DEFAULT = re.compile(r"\$\{(?P<name>[A-Z][A-Z0-9_]*):?-(?P<default>[^}\s]*)\}")
+
+
+def env_defaults(text: str, path: str, origin: Origin) -> tuple[EnvVar, ...]:
+    """The fallbacks a deploy file gives environment variables (``${WORKERS:-4}``): the
+    value a deployment runs with when the variable is unset, like ``os.getenv``'s."""
+    found: list[EnvVar] = []
+    for match in _ENV_DEFAULT.finditer(text):
+        default = match.group("default").strip("\"'")
+        if default:
+            line = text.count("\n", 0, match.start()) + 1
+            found.append(EnvVar(match["name"], default, source=Location(path, line), origin=origin))
+    return tuple(found)
+
+
 def _read_one(file: Path, path: str, origin: Origin) -> tuple[Extraction, Notice | None]:
     try:
         text = file.read_text(encoding="utf-8")
@@ -124,8 +140,10 @@ def _read_one(file: Path, path: str, origin: Origin) -> tuple[Extraction, Notice
     if kind is None:
         notice = Notice("skipped", "not a deploy file format conformance reads", path, 1)
         return Extraction(Spec()), notice
+    env = Spec(env=env_defaults(text, path, origin))
     try:
-        return _READERS[kind](text, path=path, origin=origin), None
+        found = _READERS[kind](text, path=path, origin=origin)
+        return Extraction(found.spec.merge(env), found.notices, found.waivers), None
     except YamlProblem as problem:
         # A project's own file (a Helm template, Compose with Jinja tags) is not our input
         # to fix: the run goes on, and what the file starts is unknown rather than absent.
@@ -139,4 +157,4 @@ def _read_one(file: Path, path: str, origin: Origin) -> tuple[Extraction, Notice
             path,
             problem.line or 1,
         )
-        return Extraction(Spec(services=(unknown,))), notice
+        return Extraction(Spec(services=(unknown,)).merge(env)), notice
