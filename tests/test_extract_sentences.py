@@ -45,6 +45,8 @@ def _task(body: str, name: str) -> dict[str, object]:
         ("`tasks.a` has no retries.", {"max_retries": 0}),
         ("`tasks.a` is rate limited to 100 per minute.", {"rate_limit": "100/m"}),
         ("`tasks.a` has a rate limit of 10 tasks per second.", {"rate_limit": "10/s"}),
+        ("`tasks.a` is rate limited to `10/s`.", {"rate_limit": "10/s"}),
+        ("`tasks.a` expires after 1 hour.", {"expires": 3600}),
         ("`tasks.a` acks late.", {"acks_late": True}),
         ("`tasks.a` is acknowledged on receipt.", {"acks_late": False}),
         ("`tasks.a` backs off exponentially.", {"retry_backoff": True}),
@@ -55,6 +57,11 @@ def _task(body: str, name: str) -> dict[str, object]:
 )
 def test_task_options_in_words(sentence: str, expected: dict[str, object]) -> None:
     assert _task(sentence, "tasks.a") == expected
+
+
+def test_the_task_a_clause_names_not_the_page_topic() -> None:
+    spec = _spec("Reports run on their own queue, `reports`, by `tasks.build_report`.")
+    assert [(t.name, t.queue) for t in spec.tasks] == [("tasks.build_report", "reports")]
 
 
 def test_each_task_of_a_sentence_gets_its_own_clause() -> None:

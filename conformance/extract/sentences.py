@@ -129,6 +129,13 @@ _OPTION_CUES: tuple[tuple[str, re.Pattern[str], object], ...] = (
         _rate,
     ),
     (
+        "rate_limit",
+        re.compile(
+            r"\brate[- ]limit(?:ed)?(?: of| to| at| is)?\s+`(?P<code>\d+(?:\.\d+)?/[smh])`", re.I
+        ),
+        lambda match: match.group("code"),
+    ),
+    (
         "acks_late",
         re.compile(r"\b(?:acks late|acked late|acknowledged late|late acknowledg)", re.I),
         True,
@@ -234,10 +241,23 @@ _ROUTED = re.compile(
 )
 
 
+_OWN_QUEUE = re.compile(
+    r"\b(?:on|to|in)\s+(?:its|their)\s+own\s+queue,?\s+`(?P<queue>[A-Za-z0-9_.:-]+)`,?\s+"
+    r"(?:by|for)\s+`(?P<task>[^`]+)`",
+    re.I,
+)
+
+
 def task_queues(text: str, line: int) -> Iterator[Claim]:
     """ "`x` is routed to `q`", "`x` goes to the `q` queue", "`x` runs on the `q` queue":
     the subject is the task the clause names. Without the word "routed" the word
     "queue" must say what `q` is."""
+    for own in _OWN_QUEUE.finditer(text):
+        # "... run on their own queue, `reports`, by `tasks.build`": the task comes last.
+        task = own.group("task").strip().removesuffix("()")
+        if _is_task_subject(task):
+            cue = f"cue: {own.group(0).strip()!r}"
+            yield Claim("task", task, "queue", own.group("queue"), cue, line)
     for subject, scope in _scopes(text, _spans(text), _is_task_subject):
         match = _ROUTED.search(scope)
         if match is None:
