@@ -116,6 +116,9 @@ _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ash", "ksh"})
 _PREFIX_WORDS = {"exec": 1, "nohup": 1, "time": 1, "command": 1, "nice": 1, "env": 1}
 _ONE_ARG_WRAPPERS = frozenset({"gosu", "su-exec", "chpst", "setuidgid"})
 _RUNNERS = frozenset({"poetry", "pipenv", "uv", "pdm", "hatch", "rye", "pipx"})
+_AGENT_WRAPPERS = frozenset(
+    {"newrelic-admin", "ddtrace-run", "opentelemetry-instrument", "scout-apm", "elastic-apm"}
+)
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _CELERY_VARIABLE = re.compile(r"^\$\{?[A-Z_]*CELERY(_BIN)?\}?$")
@@ -230,6 +233,16 @@ def _command_start(words: list[str]) -> int | None:
                 i += 2 if words[i] in ("-u", "-g") else 1
         elif name in _ONE_ARG_WRAPPERS or _is_runner(words, i):
             i += 2
+        elif name in _AGENT_WRAPPERS:
+            # ``newrelic-admin run-program celery ...``, ``ddtrace-run celery ...``,
+            # ``opentelemetry-instrument [--opts] celery ...``: an APM agent in front.
+            # Its options may take values (`--traces_exporter console`): the program is
+            # the first word after it that names one.
+            i += 2 if name == "newrelic-admin" else 1
+            while i < len(words) and words[i].startswith("-") and words[i] != "--":
+                i += 1
+                if i < len(words) and not _names_program(words[i]):
+                    i += 1
         elif name == "watchmedo":
             # ``watchmedo auto-restart [options] -- celery ...``: the command follows ``--``.
             if "--" not in words[i:]:
@@ -238,6 +251,12 @@ def _command_start(words: list[str]) -> int | None:
         else:
             return i
     return None
+
+
+def _names_program(word: str) -> bool:
+    """``celery``, a Python, or a path to one: where a command line starts for real."""
+    name = PurePosixPath(word).name
+    return name == "celery" or _PYTHON.match(name) is not None or word.startswith("-")
 
 
 def _is_runner(words: list[str], i: int) -> bool:
@@ -415,15 +434,30 @@ def services_from_shell_text(
     """
     services: list[Service] = []
     notices: list[Notice] = []
-    for line_number, logical in _logical_lines(text):
+    for line_number, logical, process in _script_commands(text):
         for celery in parse_celery_commands(logical):
             if not celery.is_service:
                 continue
             where = Location(path, line_number + line_offset)
-            service = _service(_command_name(celery), logical, celery, where, origin)
+            name = process or _command_name(celery)
+            service = _service(name, logical, celery, where, origin)
             services.append(service)
             notices.extend(_variable_notices(service, celery))
     return _extraction(services, notices)
+
+
+def _script_commands(text: str) -> Iterator[tuple[int, str, str | None]]:
+    """(line, command, process word) of a script: an entrypoint that dispatches on its
+    argument (``case``, ``if [ "$1" = ... ]``, functions) through the shell parser, which
+    names each branch's process; anything else line by line."""
+    from conformance.deploy.shell import DISPATCH_HINT, shell_commands
+
+    if DISPATCH_HINT.search(text) is None:
+        for line, logical in _logical_lines(text):
+            yield line, logical, None
+        return
+    for command in shell_commands(text):
+        yield command.line, _PROMPT.sub("", command.text, count=1), command.process
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:

@@ -141,6 +141,16 @@ PARSER_ROWS: list[tuple[str | Sequence[str], dict[str, Any] | None]] = [
     ("gosu app celery -A p worker", _expected("worker", app="p")),
     # poetry run
     ("poetry run celery -A p worker", _expected("worker", app="p")),
+    # APM agents in front (treeherder: newrelic-admin run-program)
+    (
+        "exec newrelic-admin run-program celery -A p worker -Q a",
+        _expected("worker", app="p", queues=("a",)),
+    ),
+    ("ddtrace-run celery -A p worker", _expected("worker", app="p")),
+    (
+        "opentelemetry-instrument --traces_exporter console celery -A p worker",
+        _expected("worker", app="p"),
+    ),
     # watchmedo auto-restart -- celery
     (
         "watchmedo auto-restart -d . -p '*.py' -R -- celery -A p worker",

@@ -355,3 +355,42 @@ def test_a_worker_sentence_is_a_profile_claim(copy, old: str, new: str, rule: st
     assert status == 0  # worker findings are warnings
     found = {(f["rule"], f["subject"]) for f in report["findings"] if f["rule"].startswith(rule)}
     assert any(subject == "io" for _, subject in found), report["findings"]
+
+
+# --- shell entrypoints that dispatch on their argument ----------------------------------
+
+
+def test_entrypoint_dispatch_conforms(copy) -> None:
+    status, report = check(copy("entrypoint_case"), "--fail-on", "info")
+    assert (status, findings(report)) == (0, set())
+    workers = {c["subject"] for c in report["conforming"] if c["category"] == "workers"}
+    # Each branch is the process its word names, function bodies and agents included.
+    assert workers == {"worker-mail", "worker-reports", "worker-archive"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # the archive branch commented out: its queue has no worker any more
+        (
+            'if [ "$1" = "worker-archive" ]; then\n    exec ddtrace-run celery -A proj.celery '
+            "worker -Q archive -c 1\nelif",
+            '# if [ "$1" = "worker-archive" ]; then\n#     exec ddtrace-run celery -A '
+            "proj.celery worker -Q archive -c 1\nif",
+            {("deploy.queue-unconsumed", "archive"), ("worker.profile-missing", "worker-archive")},
+        ),
+        # the function a branch calls sets the concurrency
+        ("--concurrency=4", "--concurrency=8", {("worker.profile-mismatch", "worker-mail")}),
+        # the variable set before the branch names the queue
+        (
+            'REPORT_QUEUES="${REPORT_QUEUES:-reports}"',
+            'REPORT_QUEUES="${REPORT_QUEUES:-report}"',
+            {("worker.profile-mismatch", "worker-reports"), ("deploy.queue-unconsumed", "reports")},
+        ),
+    ],
+)
+def test_entrypoint_dispatch_drift(copy, old: str, new: str, expected: set) -> None:
+    root = copy("entrypoint_case")
+    edit(root / "docker" / "entrypoint.sh", old, new)
+    _status, report = check(root)
+    assert expected <= findings(report), findings(report)
