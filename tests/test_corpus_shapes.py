@@ -394,3 +394,58 @@ def test_entrypoint_dispatch_drift(copy, old: str, new: str, expected: set) -> N
     edit(root / "docker" / "entrypoint.sh", old, new)
     _status, report = check(root)
     assert expected <= findings(report), findings(report)
+
+
+# --- metrics from custom collectors and helpers in other packages ------------------------
+
+
+def test_metric_shapes_conform(copy) -> None:
+    status, report = check(copy("metric_shapes"), "--fail-on", "info")
+    assert (status, findings(report)) == (0, set())
+    metrics = {c["subject"] for c in report["conforming"] if c["category"] == "metrics"}
+    assert metrics == {"task_failures_total", "celery_queue_depth"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "`celery_queue_depth` | gauge",
+            "`celery_queue_size` | gauge",
+            ("metric.missing", "celery_queue_size"),
+        ),
+        (
+            "`celery_queue_depth` | gauge",
+            "`celery_queue_depth` | counter",
+            ("metric.type-mismatch", "celery_queue_depth"),
+        ),
+    ],
+)
+def test_metric_shapes_drift(copy, old: str, new: str, expected: tuple[str, str]) -> None:
+    root = copy("metric_shapes")
+    edit(root / "docs" / "metrics.md", old, new)
+    _status, report = check(root)
+    assert expected in findings(report)
+
+
+def test_a_metric_no_code_records_is_still_not_integrated(copy) -> None:
+    # Recorded anywhere in the project counts (the helper does); recorded nowhere does not.
+    root = copy("metric_shapes")
+    edit(
+        root / "proj" / "observability" / "helpers.py",
+        "TASK_FAILURES.labels(task=task_name).inc()",
+        "pass",
+    )
+    _status, report = check(root)
+    assert ("metric.not-integrated", "task_failures") in findings(report)
+
+
+@pytest.mark.parametrize(
+    "shape", ["entrypoint_case", "metric_shapes", "queue_claims", "env_defaults"]
+)
+def test_static_and_live_agree_on_the_shapes(copy, shape: str) -> None:
+    root = copy(shape)
+    reports = [check(root, "--mode", mode, "--fail-on", "info")[1] for mode in ("static", "live")]
+    static, live = ({(c["category"], c["subject"]) for c in r["conforming"]} for r in reports)
+    assert findings(reports[0]) == findings(reports[1]) == set()
+    assert static == live

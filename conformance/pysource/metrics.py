@@ -70,7 +70,50 @@ def find_metric_definitions(ctx: ModuleContext) -> list[Metric]:
         if metric is not None:
             ctx.metric_variables[variable] = metric.name
             metrics.append(metric)
-    return metrics
+    return metrics + _collected_families(ctx)
+
+
+# A custom collector's ``collect()`` yields these; prometheus_client exposes each family
+# whenever the collector is registered, so it is recorded where it is built.
+_FAMILIES = {
+    "CounterMetricFamily": "counter",
+    "GaugeMetricFamily": "gauge",
+    "HistogramMetricFamily": "histogram",
+    "GaugeHistogramMetricFamily": "histogram",
+    "SummaryMetricFamily": "summary",
+    "InfoMetricFamily": "info",
+    "StateSetMetricFamily": "enum",
+}
+
+
+def _collected_families(ctx: ModuleContext) -> list[Metric]:
+    found: list[Metric] = []
+    for call, _ in ctx.nodes_of(ast.Call):
+        resolved = ctx.resolve(call.func) or ""
+        metric_type = _FAMILIES.get(resolved.rpartition(".")[2])
+        if metric_type is None or not resolved.startswith("prometheus_client"):
+            continue
+        name = ctx.evaluator.value(argument(call, 0, "name"))
+        if not isinstance(name, str):
+            ctx.notice("not-judged", "a collected metric family: its name is not known", call)
+            continue
+        labels_node = argument(call, 3, "labels")
+        labels = ctx.evaluator.value(labels_node) if labels_node is not None else []
+        known = isinstance(labels, list) and all(isinstance(v, str) for v in labels)
+        unit = ctx.evaluator.value(argument(call, 4, "unit"))
+        documentation = ctx.evaluator.value(argument(call, 1, "documentation"))
+        found.append(
+            Metric(
+                name=family_name(name, metric_type, unit=_text_or_empty(unit)),
+                type=metric_type,  # type: ignore[arg-type]
+                labels=tuple(labels) if known else None,
+                documentation=documentation if isinstance(documentation, str) else None,
+                recorded_at=(ctx.loc(call),),
+                source=ctx.loc(call),
+                origin=ctx.origin,
+            )
+        )
+    return found
 
 
 def metric_constructor(ctx: ModuleContext, call: ast.Call) -> str | None:

@@ -152,7 +152,7 @@ def scan_context(
     config = find_config(ctx, config_module=config_module, namespace=namespace)
     references, local_refs = _references(ctx)
     counted = _counted_functions(ctx, handler_names(signals), local_refs)
-    metrics = [replace(m, recorded_at=_recorded(m, uses, counted)) for m in metrics]
+    metrics = [replace(m, recorded_at=m.recorded_at + _recorded(m, uses, counted)) for m in metrics]
     spec = Spec(
         tasks=tuple(tasks),
         queues=tuple(config.queues),
