@@ -448,3 +448,22 @@ def test_static_and_live_agree_on_the_shapes(copy, shape: str) -> None:
     static, live = ({(c["category"], c["subject"]) for c in r["conforming"]} for r in reports)
     assert findings(reports[0]) == findings(reports[1]) == set()
     assert static == live
+
+
+def test_compose_command_words_run_the_entrypoint_branch(copy) -> None:
+    # `entrypoint: ./docker/entrypoint.sh` + `command: worker-mail`: the branch's worker.
+    root = copy("entrypoint_case")
+    edit(
+        root / "pyproject.toml",
+        'deploy = ["docker/entrypoint.sh"]',
+        'deploy = ["docker-compose.yml"]',
+    )
+    status, report = check(root, "--fail-on", "info")
+    assert (status, findings(report)) == (0, set())
+    workers = {c["subject"] for c in report["conforming"] if c["category"] == "workers"}
+    assert workers == {"worker-mail", "worker-reports", "worker-archive"}
+    # Without the archive service, its queue has no worker.
+    compose = root / "docker-compose.yml"
+    compose.write_text(compose.read_text().split("  worker-archive:")[0])
+    _status, report = check(root)
+    assert ("deploy.queue-unconsumed", "archive") in findings(report)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import glob
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from conformance.commands import (
     YamlProblem,
+    parse_celery_commands,
     services_from_procfile_text,
     services_from_shell_text,
     services_from_supervisord_text,
@@ -94,9 +96,50 @@ def read_deploy_files(
                 continue
             seen.add(file)
             extraction, notice = _read_one(file, _relative(file, root), origin)
-            result = result.merge(extraction)
+            spec = _through_entrypoints(extraction.spec, file.parent, root)
+            result = result.merge(Extraction(spec, extraction.notices, extraction.waivers))
             notices.extend([notice] if notice else [])
     return Extraction(result.spec, result.notices + tuple(notices), result.waivers)
+
+
+def _through_entrypoints(spec: Spec, folder: Path, root: Path) -> Spec:
+    """Compose services whose ``entrypoint`` is a dispatching script and whose
+    ``command`` is one of its words (``entrypoint: ./docker/entrypoint.sh``,
+    ``command: worker-mail``) run what that branch runs: its celery worker, beat or
+    Flower, read from the script."""
+    if not any(s.role == "other" and s.command for s in spec.services):
+        return spec
+    services = tuple(_dispatched(s, folder, root) for s in spec.services)
+    return replace(spec, services=services)
+
+
+def _dispatched(service: Service, folder: Path, root: Path) -> Service:
+    words = (service.command or "").split()
+    if service.role != "other" or len(words) != 2 or not words[0].endswith(".sh"):
+        return service
+    script = (folder / words[0]).resolve()
+    if not script.is_relative_to(root) or not script.is_file():
+        return service
+    try:
+        text = script.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return service
+    from conformance.deploy.shell import shell_commands
+
+    for command in shell_commands(text):
+        if command.process != words[1]:
+            continue
+        for celery in parse_celery_commands(command.text):
+            if celery.is_service:
+                return replace(
+                    service,
+                    role=celery.role,
+                    app=celery.app,
+                    queues=celery.queues,
+                    concurrency=celery.concurrency,
+                    prefetch_multiplier=celery.prefetch_multiplier,
+                )
+    return service
 
 
 def _expand(pattern: str, root: Path) -> list[Path]:
