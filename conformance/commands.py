@@ -685,11 +685,17 @@ _HELM_LINE = re.compile(r"^\s*\{\{.*\}\}\s*$")
 _HELM_INLINE = re.compile(r"\{\{.*?\}\}")
 
 
+_HELM_MULTILINE = re.compile(r"[ \t]*\{\{(?:(?!\}\}).)*\n(?:(?!\}\}).)*\}\}[ \t]*", re.DOTALL)
+
+
 def _blank_helm_templating(text: str) -> str:
     """Helm's ``{{ ... }}``: lines of only templating become blank, inline ones a variable,
     so a chart's manifests parse and keep their line numbers."""
     if "{{" not in text:
         return text
+    # An action spread over several lines (`{{- include "x" (list\n .Values\n) | nindent 8 }}`)
+    # becomes as many blank lines: what it renders is unknown, its lines are kept.
+    text = _HELM_MULTILINE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     lines = ["" if _HELM_LINE.match(line) else line for line in text.splitlines()]
     return "\n".join(_HELM_INLINE.sub("$HELM_VALUE", line) for line in lines)
 

@@ -273,3 +273,18 @@ def test_a_dockerfile_without_a_command_starts_nothing(tmp_path: Path) -> None:
     )
     assert deploy_format("Dockerfile.worker", "") == "dockerfile"
     assert read_deploy_files(["Dockerfile.worker"], tmp_path).spec.services == ()
+
+
+def test_a_helm_chart_reads_its_values_and_multi_line_actions() -> None:
+    # `{{ .Values.worker.queues | quote }}` from the chart's values.yaml; an `include`
+    # spread over three lines is blanked, not a parse error.
+    found = read_deploy_files(["chart/templates/*.yaml"], FIXTURES / "helm")
+    assert found.notices == ()
+    (worker,) = found.spec.services
+    assert (worker.role, worker.queues, worker.concurrency, worker.dynamic) == (
+        "worker",
+        ("mail", "reports"),
+        4,
+        False,
+    )
+    assert worker.source is not None and worker.source.line == 15

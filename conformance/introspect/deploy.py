@@ -183,6 +183,11 @@ def _read_one(file: Path, path: str, origin: Origin) -> tuple[Extraction, Notice
     if kind is None:
         notice = Notice("skipped", "not a deploy file format conformance reads", path, 1)
         return Extraction(Spec()), notice
+    if kind == "kubernetes" and "{{" in text:
+        from conformance.deploy.helm import chart_values, put_values
+
+        values = chart_values(file)
+        text = put_values(text, values) if values is not None else text
     env = Spec(env=env_defaults(text, path, origin))
     try:
         found = _READERS[kind](text, path=path, origin=origin)
