@@ -9,6 +9,7 @@ from __future__ import annotations
 from conformance.model import MetricType
 
 __all__ = [
+    "DEFAULT_COLLECTOR_FAMILIES",
     "METRIC_TYPES",
     "exposed_series",
     "family_name",
@@ -94,3 +95,22 @@ def series_family(series: str, type: str | None = None) -> str:
 def same_metric_name(a: str, b: str, type: str | None = None) -> bool:
     """Whether two written names mean the same family (``x`` and ``x_total`` do)."""
     return a == b or series_family(a, type) == series_family(b, type)
+
+
+DEFAULT_COLLECTOR_FAMILIES: dict[str, MetricType] = {
+    # prometheus_client's default registry: ProcessCollector (Linux), PlatformCollector
+    # and GCCollector. Families as prometheus_client names them (counters without
+    # `_total`); pinned against the installed library by tests/test_prometheus_naming.py.
+    "process_virtual_memory_bytes": "gauge",
+    "process_resident_memory_bytes": "gauge",
+    "process_start_time_seconds": "gauge",
+    "process_cpu_seconds": "counter",
+    "process_open_fds": "gauge",
+    "process_max_fds": "gauge",
+    "python_info": "gauge",
+    "python_gc_objects_collected": "counter",
+    "python_gc_objects_uncollectable": "counter",
+    "python_gc_collections": "counter",
+}
+"""Metrics every process that serves prometheus_client's default registry exposes:
+documenting them is not ``metric.missing`` in a project that uses prometheus_client."""

@@ -138,3 +138,26 @@ def test_same_metric_name(a: str, b: str, type: str | None, same: bool) -> None:
 )
 def test_series_family(series: str, type: str | None, family: str) -> None:
     assert series_family(series, type) == family
+
+
+def test_default_collector_families_are_what_prometheus_client_exposes() -> None:
+    import sys
+
+    from prometheus_client import (
+        CollectorRegistry,
+        GCCollector,
+        PlatformCollector,
+        ProcessCollector,
+    )
+
+    from conformance.prometheus_naming import DEFAULT_COLLECTOR_FAMILIES
+
+    registry = CollectorRegistry()
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
+    exposed = {family.name: family.type for family in registry.collect()}
+    if sys.platform.startswith("linux"):
+        assert exposed == DEFAULT_COLLECTOR_FAMILIES
+    else:  # the process collector reads /proc: elsewhere it exposes nothing
+        assert exposed.items() <= DEFAULT_COLLECTOR_FAMILIES.items()

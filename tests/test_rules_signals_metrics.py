@@ -172,3 +172,16 @@ def test_a_signal_mentioned_in_a_sentence_is_documented(mention: str) -> None:
     assert outcome(Spec(), Spec(signals=(handler,)), "signal.") == {
         ("signal.undocumented", "worker_ready")
     }
+
+
+@pytest.mark.parametrize(
+    "name", ["process_cpu_seconds_total", "python_gc_collections_total", "python_info"]
+)
+def test_prometheus_client_default_metrics_are_known(name: str) -> None:
+    own = Metric(
+        "orders", "counter", source=Location("app/m.py", 1), recorded_at=(Location("app/t.py", 2),)
+    )
+    documented = Spec(metrics=(Metric(name, source=Location("docs/ops.md", 3)),))
+    assert outcome(documented, Spec(metrics=(own,)), "metric.missing") == set()
+    # A project that defines no metric with prometheus_client exposes none of them.
+    assert outcome(documented, Spec(), "metric.missing") == {("metric.missing", name)}

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance.findings import Conforming, Finding
-from conformance.model import Metric
-from conformance.prometheus_naming import same_metric_name
+from conformance.model import Metric, Origin
+from conformance.prometheus_naming import DEFAULT_COLLECTOR_FAMILIES, same_metric_name
 from conformance.rules.context import Context
 from conformance.rules.registry import define, drift
 
@@ -89,8 +89,9 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
                 known.origin,
             )
 
+    exposed = ctx.actual.metrics + _library_metrics(ctx)
     for name, doc in documented.items():
-        act = _find(ctx.actual.metrics, name, doc.type)
+        act = _find(exposed, name, doc.type)
         if act is None:
             kind = f" {doc.type}" if doc.type else ""
             yield drift(
@@ -182,3 +183,11 @@ def _is_mentioned(metric: Metric, mentioned: set[str]) -> bool:
     if metric.variable:
         candidates |= {metric.variable, metric.variable.rpartition(".")[2]}
     return bool(candidates & mentioned)
+
+
+def _library_metrics(ctx: Context) -> tuple[Metric, ...]:
+    """What prometheus_client's default registry exposes by itself, in a project that
+    defines metrics with it (see :data:`DEFAULT_COLLECTOR_FAMILIES`)."""
+    if not ctx.actual.metrics:
+        return ()
+    return tuple(Metric(n, t, origin=Origin.STATIC) for n, t in DEFAULT_COLLECTOR_FAMILIES.items())
