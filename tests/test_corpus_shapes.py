@@ -441,7 +441,9 @@ def test_a_metric_no_code_records_is_still_not_integrated(copy) -> None:
 
 
 # (env_defaults reads a required variable at import, as real settings do: static only.)
-@pytest.mark.parametrize("shape", ["entrypoint_case", "metric_shapes", "queue_claims"])
+@pytest.mark.parametrize(
+    "shape", ["entrypoint_case", "metric_shapes", "queue_claims", "task_factories"]
+)
 def test_static_and_live_agree_on_the_shapes(copy, shape: str) -> None:
     root = copy(shape)
     reports = [check(root, "--mode", mode, "--fail-on", "info")[1] for mode in ("static", "live")]
@@ -467,3 +469,27 @@ def test_compose_command_words_run_the_entrypoint_branch(copy) -> None:
     compose.write_text(compose.read_text().split("  worker-archive:")[0])
     _status, report = check(root)
     assert ("deploy.queue-unconsumed", "archive") in findings(report)
+
+
+# --- tasks from base classes and decorator factories --------------------------------------
+
+
+def test_task_factories_conform(copy) -> None:
+    status, report = check(copy("task_factories"), "--fail-on", "info")
+    assert (status, findings(report)) == (0, set())
+    tasks = {c["subject"] for c in report["conforming"] if c["category"] == "tasks"}
+    assert tasks == {"proj.sync", "proj.cleanup", "proj.tasks.report", "proj.send-mail"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "subject"),
+    [
+        ("| `proj.sync` | — | 7 |", "| `proj.sync` | — | 3 |", "proj.sync"),  # base class
+        ("| `proj.cleanup` | 60 |", "| `proj.cleanup` | 120 |", "proj.cleanup"),  # factory
+    ],
+)
+def test_task_factories_drift(copy, old: str, new: str, subject: str) -> None:
+    root = copy("task_factories")
+    edit(root / "docs" / "tasks.md", old, new)
+    _status, report = check(root)
+    assert ("task.option-mismatch", subject) in findings(report)

@@ -9,6 +9,7 @@ counts (doc snippets often leave the import out).
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import Any
 
 from conformance.celery_naming import TASK_OPTIONS, default_task_name
@@ -25,11 +26,15 @@ def find_tasks(ctx: ModuleContext) -> list[Task]:
     """Every task defined in the module; fills ``ctx.task_functions``."""
     tasks: list[Task] = []
     aliases = _decorator_aliases(ctx)
+    factories = _factories(ctx)
     for node, _ in ctx.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
+        if node.name in factories:
+            continue  # the factory itself is not a task
         for decorator in node.decorator_list:
             alias = aliases.get(decorator.id) if isinstance(decorator, ast.Name) else None
-            if alias is not None or is_task_decorator(ctx, decorator):
-                used = alias if alias is not None else decorator
+            made = _from_factory(factories, decorator)
+            if alias is not None or made is not None or is_task_decorator(ctx, decorator):
+                used = alias if alias is not None else made if made is not None else decorator
                 tasks.append(_function_task(ctx, node, ctx.scopes[id(node)], used))
                 break
     tasks += _class_tasks(ctx)
@@ -50,6 +55,91 @@ def _decorator_aliases(ctx: ModuleContext) -> dict[str, ast.Call]:
                 if isinstance(target, ast.Name):
                     aliases[target.id] = stmt.value
     return aliases
+
+
+@dataclass(frozen=True)
+class _Factory:
+    """A module function that makes task decorators: ``def periodic(name, **options):
+    def wrap(fn): return app.task(name=name, **options)(fn); return wrap`` (used as
+    ``@periodic("x")``), or ``def make_task(fn): return shared_task(fn)`` (``@make_task``,
+    ``direct``). ``inner`` is the task decorator call it returns."""
+
+    function: ast.FunctionDef
+    inner: ast.Call
+    direct: bool
+
+
+def _factories(ctx: ModuleContext) -> dict[str, _Factory]:
+    found: dict[str, _Factory] = {}
+    for stmt in ctx.tree.body:
+        if not isinstance(stmt, ast.FunctionDef):
+            continue
+        for node in ast.walk(stmt):
+            if not isinstance(node, ast.Return) or not isinstance(node.value, ast.Call):
+                continue
+            call = node.value
+            if isinstance(call.func, ast.Call) and is_task_decorator(ctx, call.func):
+                inner = call.func  # app.task(...)(fn)
+            elif is_task_decorator(ctx, call) and call.args:
+                inner = call  # shared_task(fn)
+            else:
+                continue
+            direct = any(n is node for n in _own_statements(stmt))
+            found[stmt.name] = _Factory(stmt, inner, direct)
+            break
+    return found
+
+
+def _own_statements(function: ast.FunctionDef) -> list[ast.AST]:
+    """The nodes of ``function``'s body outside nested functions."""
+    own: list[ast.AST] = []
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        own.append(node)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
+    return own
+
+
+def _from_factory(factories: dict[str, _Factory], decorator: ast.expr) -> ast.Call | None:
+    """The task decorator call a factory makes for ``decorator``, its parameters put in
+    from the arguments the decorator passes (``name=name``, ``**options``)."""
+    if isinstance(decorator, ast.Name):
+        factory = factories.get(decorator.id)
+        if factory is None or not factory.direct:
+            return None
+        return _bare(factory.inner)
+    if not isinstance(decorator, ast.Call) or not isinstance(decorator.func, ast.Name):
+        return None
+    factory = factories.get(decorator.func.id)
+    if factory is None or factory.direct:
+        return None
+    args = factory.function.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args)]
+    given: dict[str, ast.expr] = dict(zip(names, decorator.args, strict=False))
+    given.update({k.arg: k.value for k in decorator.keywords if k.arg in names})
+    extra = [k for k in decorator.keywords if k.arg and k.arg not in names]
+    keywords: list[ast.keyword] = []
+    for keyword in factory.inner.keywords:
+        value = keyword.value
+        if keyword.arg is None:  # **options: the decorator's other keywords
+            if isinstance(value, ast.Name) and args.kwarg and value.id == args.kwarg.arg:
+                keywords += extra
+            continue
+        if isinstance(value, ast.Name) and value.id in names:
+            if value.id not in given:
+                continue  # a parameter left at its default: not known here
+            value = given[value.id]
+        keywords.append(ast.keyword(arg=keyword.arg, value=value))
+    made = ast.Call(func=factory.inner.func, args=[], keywords=keywords)
+    return ast.copy_location(made, decorator)
+
+
+def _bare(inner: ast.Call) -> ast.Call:
+    """``shared_task(fn)`` as the decorator it stands for: its keywords, no function."""
+    keywords = [k for k in inner.keywords if k.arg is not None]
+    return ast.copy_location(ast.Call(func=inner.func, args=[], keywords=keywords), inner)
 
 
 def is_task_decorator(ctx: ModuleContext, decorator: ast.expr) -> bool:
@@ -87,15 +177,46 @@ def _function_task(
     bind = _is_true(ctx, keywords.get("bind"))
     ctx.task_functions[scope.qualname] = name
     first_line = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    inherited, base_queue = _base_class_options(ctx, keywords.get("base"))
     return Task(
         name=name,
-        options=_options(ctx, keywords),
-        queue=_string_option(ctx, keywords.get("queue"), "task queue", None),
+        options={**inherited, **_options(ctx, keywords)},
+        queue=_string_option(ctx, keywords.get("queue"), "task queue", base_queue),
         params=parameters(node.args, drop_first=bind),
         function=ctx.qualify(node.name),
         source=ctx.loc(first_line),
         origin=ctx.origin,
     )
+
+
+def _base_class_options(
+    ctx: ModuleContext, base: ast.expr | None
+) -> tuple[dict[str, Any], str | None]:
+    """The options (and queue) a ``base=`` task class of this module sets as class
+    attributes, its own bases in the module first: ``class DatabaseTask(Task):
+    max_retries = 7`` gives every ``@app.task(base=DatabaseTask)`` seven retries."""
+    classes = {c.name: c for c in ctx.tree.body if isinstance(c, ast.ClassDef)}
+    chain: list[str] = []
+
+    def visit(name: str | None) -> None:
+        node = classes.get(name or "")
+        if node is None or node.name in chain:
+            return
+        for parent in node.bases:
+            visit(dotted(parent))
+        chain.append(node.name)
+
+    visit(dotted(base) if base is not None else None)
+    options: dict[str, Any] = {}
+    queue: str | None = None
+    for name in chain:
+        for option in TASK_OPTIONS:
+            value = ctx.names.get(f"{name}.{option}")
+            if option not in _NOT_OPTIONS and value is not None and not isinstance(value, Unknown):
+                options[option] = plain(value)
+        found = ctx.names.get(f"{name}.queue")
+        queue = found if isinstance(found, str) else queue
+    return options, queue
 
 
 def _options(ctx: ModuleContext, keywords: dict[str, ast.expr]) -> dict[str, Any]:
