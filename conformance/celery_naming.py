@@ -383,14 +383,20 @@ def _plain(value: object) -> object:
 
 
 def consumed_queues(
-    selected: Sequence[str], declared: Sequence[str], default_queue: str
+    selected: Sequence[str],
+    declared: Sequence[str],
+    default_queue: str,
+    excluded: Sequence[str] = (),
 ) -> frozenset[str]:
     """The queues a worker consumes: its ``-Q`` selection, or without one every queue in
     ``task_queues`` (Celery's ``app.amqp.queues.consume_from`` is all of them until
-    ``-Q`` selects), or only the default queue when the app declares none."""
+    ``-Q`` selects), or only the default queue when the app declares none; less the
+    ``-X`` exclusions (Celery's ``exclude_queues``)."""
     if selected:
-        return frozenset(selected)
-    return frozenset(declared) if declared else frozenset((default_queue,))
+        chosen = frozenset(selected)
+    else:
+        chosen = frozenset(declared) if declared else frozenset((default_queue,))
+    return chosen - frozenset(excluded)
 
 
 def app_module_candidates(app: str) -> list[tuple[str, str | None]]:

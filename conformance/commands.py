@@ -390,6 +390,7 @@ def _service(
         prefetch_multiplier=celery.prefetch_multiplier if celery else None,
         source=where,
         origin=origin,
+        exclude_queues=celery.exclude_queues if celery else (),
     )
 
 

@@ -273,6 +273,8 @@ class Service:
     source: Location | None = None
     origin: Origin = Origin.DOCS
     dynamic: bool = False
+    # `-X a,b`: queues a worker leaves out of what it would consume otherwise.
+    exclude_queues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,29 @@ def test_imports_name_modules_that_exist(imports: object, expected: set[tuple[st
 def test_include_is_judged_like_imports() -> None:
     actual = Spec(symbols=MODULES, settings=(Setting("include", ["app.jobs.nope"]),))
     assert outcome(Spec(), actual, "config.") == {("config.module-missing", "app.jobs.nope")}
+
+
+@pytest.mark.parametrize(
+    ("excluded", "expected"),
+    [
+        ((), set()),  # without -Q a worker consumes every declared queue
+        (("archive",), {("deploy.queue-unconsumed", "archive")}),  # -X archive leaves it out
+    ],
+)
+def test_a_worker_excluding_queues_does_not_consume_them(
+    excluded: tuple[str, ...], expected: set[tuple[str, str]]
+) -> None:
+    worker = Service("worker", "worker", exclude_queues=excluded)
+    actual = Spec(
+        services=(worker,),
+        queues=(Queue("mail"), Queue("archive")),
+        tasks=(code_task("app.t.send", queue="mail"), code_task("app.t.keep", queue="archive")),
+    )
+    assert outcome(Spec(), actual, "deploy.") == expected
+
+
+def test_exclusions_are_read_from_the_command_line() -> None:
+    from conformance.commands import services_from_shell_text
+
+    found = services_from_shell_text("celery -A proj worker -X archive,slow\n", path="run.sh")
+    assert found.spec.services[0].exclude_queues == ("archive", "slow")

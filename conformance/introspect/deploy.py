@@ -138,6 +138,7 @@ def _dispatched(service: Service, folder: Path, root: Path) -> Service:
                     queues=celery.queues,
                     concurrency=celery.concurrency,
                     prefetch_multiplier=celery.prefetch_multiplier,
+                    exclude_queues=celery.exclude_queues,
                 )
     return service
 

@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from conformance.celery_naming import base_name, consumed_queues, is_builtin_task, resolve_queue
-from conformance.model import CanvasFlow, Location, Origin, Schedule, Spec, Task
+from conformance.model import CanvasFlow, Location, Origin, Schedule, Service, Spec, Task, Worker
 
 T = TypeVar("T")
 
@@ -243,10 +243,15 @@ class Context:
         value = self.actual.setting("task_default_queue", "celery")
         return value if isinstance(value, str) else "celery"
 
-    def consumed_by(self, selected: Sequence[str]) -> frozenset[str]:
-        """What a worker started with ``-Q selected`` (or none) consumes in this app."""
+    def consumed_by(self, selected: Sequence[str], excluded: Sequence[str] = ()) -> frozenset[str]:
+        """What a worker started with ``-Q selected`` (or none) and ``-X excluded``
+        consumes in this app."""
         declared = [q.name for q in self.actual.queues]
-        return consumed_queues(selected, declared, self.actual_default_queue)
+        return consumed_queues(selected, declared, self.actual_default_queue, excluded)
+
+    def consumes(self, process: Worker | Service) -> frozenset[str]:
+        """What a deployed worker or a documented profile consumes."""
+        return self.consumed_by(process.queues, getattr(process, "exclude_queues", ()))
 
     def documented_queue(self, task: Task) -> str | None:
         """The queue the docs send a task to, or None when they don't say."""

@@ -68,7 +68,7 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     workers = [s for s in deployed if s.role == "worker"]
     if not workers or partial:
         return
-    consumed = {q for w in workers for q in ctx.consumed_by(w.queues)}
+    consumed = {q for w in workers for q in ctx.consumes(w)}
     # Declared explicitly, or where a registered task is routed; an implicit default
     # queue that nothing is sent to needs no consumer.
     declared = {q.name: q for q in ctx.actual.queues}

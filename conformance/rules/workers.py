@@ -66,14 +66,14 @@ def _profile_match(profile: Worker | Service, ctx: Context) -> Service | Worker 
     """The deployed worker (or code profile) that runs a documented profile: same name,
     or the same queues; a worker without ``-Q`` consumes every declared queue (the
     default queue when none is declared)."""
-    wanted = ctx.consumed_by(profile.queues)
+    wanted = ctx.consumes(profile)
     candidates: list[Service | Worker] = [s for s in ctx.actual.services if s.role == "worker"]
     candidates += [w for w in ctx.actual.workers if w.kind == "profile"]
     for candidate in candidates:
         if candidate.name == profile.name:
             return candidate
     for candidate in candidates:
-        if ctx.consumed_by(candidate.queues) == wanted:
+        if ctx.consumes(candidate) == wanted:
             return candidate
     return None
 
@@ -81,18 +81,18 @@ def _profile_match(profile: Worker | Service, ctx: Context) -> Service | Worker 
 def _nearest(profile: Worker | Service, ctx: Context) -> tuple[str, Location | None] | None:
     """The deployed worker sharing most queues with ``profile``: what differs (in words)
     and where it is deployed. None when no worker shares a queue."""
-    wanted = ctx.consumed_by(profile.queues)
+    wanted = ctx.consumes(profile)
     best: tuple[int, Service] | None = None
     for service in ctx.actual.services:
         if service.role != "worker" or service.dynamic:
             continue
-        shared = len(wanted & ctx.consumed_by(service.queues))
+        shared = len(wanted & ctx.consumes(service))
         if shared and (best is None or shared > best[0]):
             best = (shared, service)
     if best is None:
         return None
     service = best[1]
-    has = ctx.consumed_by(service.queues)
+    has = ctx.consumes(service)
     parts = []
     if wanted - has:
         parts.append("lacks " + ", ".join(f"`{q}`" for q in sorted(wanted - has)))
@@ -199,7 +199,7 @@ def _queue_difference(
     worker consuming more than the docs list is not wrong, only under-documented)."""
     if not profile.queues or match.name != profile.name:
         return None
-    wanted, has = ctx.consumed_by(profile.queues), ctx.consumed_by(match.queues)
+    wanted, has = ctx.consumes(profile), ctx.consumes(match)
     if wanted <= has:
         return None
     return _listing(wanted), _listing(has)
