@@ -435,15 +435,24 @@ def services_from_shell_text(
     """
     services: list[Service] = []
     notices: list[Notice] = []
+    others: dict[str, Service] = {}
     for line_number, logical, process in _script_commands(text):
+        where = Location(path, line_number + line_offset)
+        celery_found = False
         for celery in parse_celery_commands(logical):
             if not celery.is_service:
                 continue
-            where = Location(path, line_number + line_offset)
+            celery_found = True
             name = process or _command_name(celery)
             service = _service(name, logical, celery, where, origin)
             services.append(service)
             notices.extend(_variable_notices(service, celery))
+        if process and not celery_found and origin is not Origin.DOCS:
+            # An entrypoint branch that starts something else is a named process too, as
+            # a Procfile line is: `web`, `release`, a management command.
+            others.setdefault(process, _service(process, logical, None, where, origin))
+    named = {s.name for s in services}
+    services += [s for name, s in others.items() if name not in named]
     return _extraction(services, notices)
 
 

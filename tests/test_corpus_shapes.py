@@ -466,7 +466,9 @@ def test_compose_command_words_run_the_entrypoint_branch(copy) -> None:
     assert workers == {"worker-mail", "worker-reports", "worker-archive"}
     # Without the archive service, its queue has no worker.
     compose = root / "docker-compose.yml"
-    compose.write_text(compose.read_text().split("  worker-archive:")[0])
+    text = compose.read_text()
+    start, end = text.index("  worker-archive:"), text.index("  web:")
+    compose.write_text(text[:start] + text[end:])
     _status, report = check(root)
     assert ("deploy.queue-unconsumed", "archive") in findings(report)
 
@@ -493,3 +495,12 @@ def test_task_factories_drift(copy, old: str, new: str, subject: str) -> None:
     edit(root / "docs" / "tasks.md", old, new)
     _status, report = check(root)
     assert ("task.option-mismatch", subject) in findings(report)
+
+
+def test_a_documented_process_the_entrypoint_lacks(copy) -> None:
+    # "The `web` process": the entrypoint's `web)` branch starts it (gunicorn, not celery).
+    root = copy("entrypoint_case")
+    edit(root / "docs" / "workers.md", "The `web` process", "The `webapp` process")
+    status, report = check(root)
+    assert status == 1
+    assert findings(report) == {("deploy.service-missing", "webapp")}

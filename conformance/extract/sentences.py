@@ -433,14 +433,36 @@ _SERVICE = re.compile(
 )
 
 
+_PROCESS = re.compile(
+    r"`(?P<name>[A-Za-z0-9_.{},-]+)`\s+(?:process(?:es)?|process\s+types?|dynos?)\b", re.I
+)
+_BRACES = re.compile(r"\{([^{}]*,[^{}]*)\}")
+
+
+def expand_braces(name: str) -> list[str]:
+    """``pulse_listener_{pushes,jobs}`` → both names, as the shell expands them."""
+    match = _BRACES.search(name)
+    if match is None:
+        return [name]
+    head, tail = name[: match.start()], name[match.end() :]
+    return [n for part in match.group(1).split(",") for n in expand_braces(head + part + tail)]
+
+
 def services(text: str, line: int) -> Iterator[Claim]:
     """ "the `flower` service", "service `celery-beat`": a deployed process, claimed only
-    when its name says it is a worker, beat or Flower (other services are mentions)."""
+    when its name says it is a worker, beat or Flower (other services are mentions).
+    "the `web` process", "the `pulse_listener_{pushes,tasks}` dynos": a deployed process
+    of that name, whatever it runs (Procfile and entrypoint names)."""
     for match in _SERVICE.finditer(text):
         name = match.group("a") or match.group("b")
         role = guess_role(name, None, "")
         if role != "other":
             yield Claim("service", name, "role", role, f"cue: {match.group(0)!r}", line)
+    for match in _PROCESS.finditer(text):
+        for name in expand_braces(match.group("name")):
+            if re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+                role = guess_role(name, None, "")
+                yield Claim("service", name, "role", role, f"cue: {match.group(0)!r}", line)
 
 
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
@@ -564,5 +586,5 @@ def unit_claims(text: str, line: int, topics: frozenset[Topic]) -> Iterator[Clai
         yield from worker_profiles(text, line)
     if "bootstep" in low or ("class" in low and Topic.WORKERS in topics):
         yield from worker_parts(text, line, topics)
-    if "service" in low or "container" in low:
+    if "service" in low or "container" in low or "process" in low or "dyno" in low:
         yield from services(text, line)
