@@ -235,3 +235,15 @@ def test_mentions_of_one_task_are_merged() -> None:
     actual = Spec(tasks=(code_task("tasks.x", queue="q", options={"max_retries": 5}),))
     findings = outcome(documented, actual)
     assert findings == set()
+
+
+def test_a_documented_name_the_deployment_runs_as_a_process_is_not_a_missing_task() -> None:
+    from conformance.model import Service
+
+    from rulekit import doc_task
+
+    documented = Spec(tasks=(doc_task("update_bugscache"), doc_task("send_digest")))
+    actual = Spec(
+        services=(Service("update_bugscache", "other", command="./manage.py update_bugscache"),)
+    )
+    assert outcome(documented, actual, "task.missing") == {("task.missing", "send_digest")}

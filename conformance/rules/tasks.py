@@ -68,7 +68,12 @@ UNDOCUMENTED = define(
 
 def check(ctx: Context) -> Iterator[Finding | Conforming]:
     matching = ctx.task_matching
+    # A bare name the deployment starts as a process of its own (a Procfile line, an
+    # entrypoint branch running a management command) is that process, not a task.
+    processes = {s.name for s in ctx.actual.services if s.role == "other"}
     for doc in matching.unmatched_documented:
+        if "." not in doc.name and doc.name in processes:
+            continue
         ambiguous = matching.ambiguous.get(doc.name)
         if ambiguous:
             message = (
