@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.deploy.read import deploy_format, read_deploy_files
 from conformance.errors import ConformanceError
-from conformance.introspect.deploy import deploy_format, read_deploy_files
 from conformance.model import Location, Origin
 
 FIXTURES = Path(__file__).parent / "fixtures" / "deploy"

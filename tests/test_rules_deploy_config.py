@@ -181,7 +181,7 @@ def test_a_worker_excluding_queues_does_not_consume_them(
 
 
 def test_exclusions_are_read_from_the_command_line() -> None:
-    from conformance.commands import services_from_shell_text
+    from conformance.deploy.shell import services_from_shell_text
 
     found = services_from_shell_text("celery -A proj worker -X archive,slow\n", path="run.sh")
     assert found.spec.services[0].exclude_queues == ("archive", "slow")

@@ -1,6 +1,11 @@
-"""Deployment files read as what they start: one module per format.
+"""Deployment files read as what they start, one module per format.
 
-Only the shell reader lives here so far; Compose, Kubernetes, Procfile, supervisord and
-systemd are still read by :mod:`conformance.commands`, Dockerfiles by
-:mod:`conformance.introspect.dockerfile` (moving them is the rest of issue 13).
+:mod:`~conformance.deploy.read` tells a file's format and reads it;
+:mod:`~conformance.deploy.commandline` is the one Celery command-line parser every format
+(and the docs' shell and YAML blocks) goes through; :mod:`~conformance.deploy.shell`
+(entrypoint scripts, with tree-sitter-bash), :mod:`~conformance.deploy.manifests`
+(Compose, Kubernetes), :mod:`~conformance.deploy.helm` (chart values),
+:mod:`~conformance.deploy.procfile`, :mod:`~conformance.deploy.ini` (supervisord,
+systemd) and :mod:`~conformance.deploy.dockerfile` each read one format. Nothing is
+executed; YAML is safe-loaded.
 """

@@ -20,9 +20,19 @@ parser. tree-sitter rather than regular expressions because ``case`` items, nest
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from conformance.deploy.commandline import (
+    command_name,
+    make_service,
+    parse_celery_commands,
+    services_extraction,
+    variable_notices,
+)
+from conformance.model import Extraction, Location, Notice, Origin, Service
 
 # Words that make a script worth parsing rather than reading line by line.
 DISPATCH_HINT = re.compile(r"^\s*(?:case\b|if\b|elif\b|[A-Za-z_][\w-]*\s*\(\)|function\s)", re.M)
@@ -170,3 +180,78 @@ def _test_word(node: Any) -> str | None:
         if match:
             return match.group("word")
     return None
+
+
+# --- shell scripts and console snippets ------------------------------------------------------
+
+_PROMPT = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:[\w.@~:/-]*[$%#]|>)\s+")
+
+
+def services_from_shell_text(
+    text: str, *, path: str, line_offset: int = 0, origin: Origin = Origin.DOCS
+) -> Extraction:
+    """One Service per worker, beat or Flower command in a shell script or console snippet.
+
+    ``$ `` prompts are stripped, ``\\`` continuations joined, comments skipped. The name
+    is the ``-n`` node name without ``@%h``, else the role (``"worker"``); the source is
+    the first line of the command. Other celery commands (``inspect``, ``call``) are not
+    services and are left out.
+    """
+    services: list[Service] = []
+    notices: list[Notice] = []
+    others: dict[str, Service] = {}
+    for line_number, logical, process in _script_commands(text):
+        where = Location(path, line_number + line_offset)
+        celery_found = False
+        for celery in parse_celery_commands(logical):
+            if not celery.is_service:
+                continue
+            celery_found = True
+            name = process or command_name(celery)
+            service = make_service(name, logical, celery, where, origin)
+            services.append(service)
+            notices.extend(variable_notices(service, celery))
+        if process and not celery_found and origin is not Origin.DOCS:
+            # An entrypoint branch that starts something else is a named process too, as
+            # a Procfile line is: `web`, `release`, a management command.
+            others.setdefault(process, make_service(process, logical, None, where, origin))
+    named = {s.name for s in services}
+    services += [s for name, s in others.items() if name not in named]
+    return services_extraction(services, notices)
+
+
+def _script_commands(text: str) -> Iterator[tuple[int, str, str | None]]:
+    """(line, command, process word) of a script: an entrypoint that dispatches on its
+    argument (``case``, ``if [ "$1" = ... ]``, functions) through the shell parser, which
+    names each branch's process; anything else line by line."""
+    if DISPATCH_HINT.search(text) is None:
+        for line, logical in _logical_lines(text):
+            yield line, logical, None
+        return
+    for command in shell_commands(text):
+        yield command.line, _PROMPT.sub("", command.text, count=1), command.process
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(first line number, joined text) for each command, continuations joined."""
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip()
+        if not pending:
+            if line.lstrip().startswith("#!") or line.lstrip().startswith("# "):
+                continue
+            line = _PROMPT.sub("", line, count=1)
+            start = number
+        else:
+            line = re.sub(r"^\s*>\s+", "", line)
+        if line.endswith("\\"):
+            pending.append(line[:-1].strip())
+            continue
+        pending.append(line.strip())
+        joined = " ".join(part for part in pending if part)
+        pending = []
+        if joined and not joined.startswith("#"):
+            yield start, joined
+    if pending:
+        yield start, " ".join(part for part in pending if part)

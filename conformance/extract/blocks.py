@@ -1,7 +1,7 @@
 """Fenced code blocks, dispatched by their info string to the shared scanners.
 
 Python goes to :mod:`conformance.pysource`, Compose YAML and command lines to
-:mod:`conformance.commands`: the same readers the code side uses, so a doc snippet and
+:mod:`conformance.deploy`: the same readers the code side uses, so a doc snippet and
 the project's own files are understood alike. Nothing is ever run. Indented code
 blocks are ignored: they carry no language, and guessing one would invent items.
 """
@@ -11,13 +11,10 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from conformance.commands import (
-    services_from_procfile_text,
-    services_from_shell_text,
-    services_from_supervisord_text,
-    services_from_systemd_text,
-    services_from_yaml_text,
-)
+from conformance.deploy.ini import services_from_supervisord_text, services_from_systemd_text
+from conformance.deploy.manifests import services_from_yaml_text
+from conformance.deploy.procfile import services_from_procfile_text
+from conformance.deploy.shell import services_from_shell_text
 from conformance.extract.collect import Collector
 from conformance.extract.context import Topic
 from conformance.model import Extraction, Location, Origin, Queue, Symbol, Worker

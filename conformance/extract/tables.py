@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import get_args
 
 from conformance.celery_naming import is_seconds_setting, setting_name
-from conformance.commands import services_from_shell_text
+from conformance.deploy.shell import services_from_shell_text
 from conformance.extract.collect import Collector
 from conformance.extract.context import Topic
 from conformance.extract.timing import read_timing

@@ -14,8 +14,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from conformance.config import Config
+from conformance.deploy.read import read_deploy_files
 from conformance.errors import ConformanceError
-from conformance.introspect.deploy import read_deploy_files
 from conformance.introspect.live import probe_app
 from conformance.introspect.source_scan import SourceScan, scan_package_sources
 from conformance.introspect.static import (

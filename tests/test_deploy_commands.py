@@ -7,16 +7,15 @@ from typing import Any
 
 import pytest
 
-from conformance.commands import (
+from conformance.deploy.commandline import (
     CeleryCommand,
     parse_celery_command,
     parse_celery_commands,
-    services_from_procfile_text,
-    services_from_shell_text,
-    services_from_supervisord_text,
-    services_from_systemd_text,
-    services_from_yaml_text,
 )
+from conformance.deploy.ini import services_from_supervisord_text, services_from_systemd_text
+from conformance.deploy.manifests import services_from_yaml_text
+from conformance.deploy.procfile import services_from_procfile_text
+from conformance.deploy.shell import services_from_shell_text
 from conformance.model import Extraction, Origin, Service
 
 APP = "app.workers.celery_app"

@@ -15,11 +15,11 @@ import json
 import shlex
 from pathlib import PurePosixPath
 
-from conformance.commands import (
-    _extraction,
-    _service,
-    _variable_notices,
+from conformance.deploy.commandline import (
+    make_service,
     parse_celery_command,
+    services_extraction,
+    variable_notices,
 )
 from conformance.model import Extraction, Location, Notice, Origin
 
@@ -45,15 +45,15 @@ def services_from_dockerfile_text(
             if len(words) == 3 and words[1].lower() == "as":
                 stages[words[2].lower()] = last
     if not last:
-        return _extraction([], [])
+        return services_extraction([], [])
     command, line = _command(last)
     if command is None:
         notice = Notice("not-judged", "the image's command is not readable", path, line)
-        return _extraction([], [notice])
+        return services_extraction([], [notice])
     celery = parse_celery_command(command)
     name = PurePosixPath(path).name
-    service = _service(name, command, celery, Location(path, line + line_offset), origin)
-    return _extraction([service], _variable_notices(service, celery))
+    service = make_service(name, command, celery, Location(path, line + line_offset), origin)
+    return services_extraction([service], variable_notices(service, celery))
 
 
 def _command(last: dict[str, tuple[str, int]]) -> tuple[str | None, int]:

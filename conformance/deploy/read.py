@@ -2,7 +2,7 @@
 
 The configured ``deploy`` patterns are globs relative to the project root. Each file's
 format is told by its name, then by its content; every format is read by the matching
-reader in :mod:`conformance.commands`. Nothing is executed and YAML is safe-loaded.
+reader of :mod:`conformance.deploy`. Nothing is executed and YAML is safe-loaded.
 """
 
 from __future__ import annotations
@@ -13,17 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from conformance.commands import (
-    YamlProblem,
-    parse_celery_commands,
-    services_from_procfile_text,
-    services_from_shell_text,
-    services_from_supervisord_text,
-    services_from_systemd_text,
-    yaml_services,
-)
+from conformance.deploy.commandline import parse_celery_commands
+from conformance.deploy.dockerfile import services_from_dockerfile_text
+from conformance.deploy.ini import services_from_supervisord_text, services_from_systemd_text
+from conformance.deploy.manifests import YamlProblem, yaml_services
+from conformance.deploy.procfile import services_from_procfile_text
+from conformance.deploy.shell import services_from_shell_text
 from conformance.errors import ConformanceError
-from conformance.introspect.dockerfile import services_from_dockerfile_text
 from conformance.model import EnvVar, Extraction, Location, Notice, Origin, Service, Spec
 
 __all__ = ["deploy_format", "read_deploy_files"]
