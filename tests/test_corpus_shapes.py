@@ -504,3 +504,21 @@ def test_a_documented_process_the_entrypoint_lacks(copy) -> None:
     status, report = check(root)
     assert status == 1
     assert findings(report) == {("deploy.service-missing", "webapp")}
+
+
+def test_compose_command_words_run_the_image_entrypoint_branch(copy) -> None:
+    # No `entrypoint:` in Compose: the Dockerfile's ENTRYPOINT, a script COPYed from the
+    # build context, dispatches on the command word.
+    root = copy("entrypoint_case")
+    edit(
+        root / "pyproject.toml",
+        'deploy = ["docker/entrypoint.sh"]',
+        'deploy = ["docker-compose.image.yml"]',
+    )
+    status, report = check(root, "--fail-on", "info")
+    assert (status, findings(report)) == (0, set())
+    workers = {c["subject"] for c in report["conforming"] if c["category"] == "workers"}
+    assert workers == {"worker-mail", "worker-reports", "worker-archive"}
+    edit(root / "Dockerfile", "COPY docker/entrypoint.sh", "COPY docker/missing.sh")
+    _status, report = check(root)
+    assert ("worker.profile-missing", "worker-mail") in findings(report)

@@ -288,3 +288,29 @@ def test_a_helm_chart_reads_its_values_and_multi_line_actions() -> None:
         False,
     )
     assert worker.source is not None and worker.source.line == 15
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "expected"),
+    [
+        # copied to a path of its own
+        ('COPY docker/run.sh /run.sh\nENTRYPOINT ["/run.sh"]\n', "ctx/docker/run.sh"),
+        # inside a copied folder, named relative to the WORKDIR
+        ("WORKDIR /app\nCOPY . .\nENTRYPOINT ./bin/start.sh\n", "ctx/bin/start.sh"),
+        # options of COPY are not sources
+        (
+            'COPY --chown=app:app scripts/ /opt/\nENTRYPOINT ["/opt/entry.sh", "x"]\n',
+            "ctx/scripts/entry.sh",
+        ),
+        # not a script, or not from the context
+        ('ENTRYPOINT ["celery", "-A", "p"]\n', None),
+        ('ENTRYPOINT ["/usr/bin/tini.sh"]\n', None),
+    ],
+)
+def test_the_entrypoint_script_an_image_runs(dockerfile: str, expected: str | None) -> None:
+    from pathlib import PurePosixPath
+
+    from conformance.deploy.dockerfile import entrypoint_script
+
+    found = entrypoint_script(f"FROM python:3.12\n{dockerfile}", PurePosixPath("ctx"))
+    assert (str(found) if found is not None else None) == expected

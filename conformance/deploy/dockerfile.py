@@ -88,3 +88,40 @@ def _as_text(value: str) -> str | None:
     if argv is not None:
         return shlex.join(argv)
     return value.strip() or None
+
+
+def entrypoint_script(text: str, context: PurePosixPath) -> PurePosixPath | None:
+    """The repository path of the script an image's ``ENTRYPOINT`` runs, when a ``COPY``
+    (or ``ADD``) of the build context put it there: ``COPY docker/entrypoint.sh
+    /entrypoint.sh`` + ``ENTRYPOINT ["/entrypoint.sh"]`` → ``<context>/docker/entrypoint.sh``.
+    ``None`` when the entrypoint is not a script copied from the context."""
+    from dockerfile_parse import DockerfileParser
+
+    parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")))
+    copies: list[tuple[list[str], str]] = []
+    workdir = PurePosixPath("/")
+    entry: str | None = None
+    for instruction in parser.structure:
+        kind, value = instruction["instruction"], instruction["value"]
+        if kind == "WORKDIR":
+            workdir = workdir / value.strip()
+        elif kind in ("COPY", "ADD"):
+            words = [w for w in (_exec_form(value) or shlex.split(value)) if not w.startswith("--")]
+            if len(words) >= 2:
+                copies.append((words[:-1], str(workdir / words[-1])))
+        elif kind == "ENTRYPOINT":
+            argv = _exec_form(value) or shlex.split(value)
+            entry = next((w for w in argv if w.endswith(".sh")), None)
+            entry = str(workdir / entry) if entry else None
+    if entry is None:
+        return None
+    target = PurePosixPath(entry)
+    for sources, dest in reversed(copies):
+        destination = PurePosixPath(dest)
+        for source in sources:
+            if destination == target:
+                return context / source
+            # `COPY . /app` or `COPY docker/ /app/docker/`: the script sits inside.
+            if target.is_relative_to(destination):
+                return context / source / target.relative_to(destination)
+    return None

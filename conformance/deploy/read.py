@@ -11,10 +11,12 @@ import glob
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+import yaml
 
 from conformance.deploy.commandline import parse_celery_commands
-from conformance.deploy.dockerfile import services_from_dockerfile_text
+from conformance.deploy.dockerfile import entrypoint_script, services_from_dockerfile_text
 from conformance.deploy.ini import services_from_supervisord_text, services_from_systemd_text
 from conformance.deploy.manifests import YamlProblem, yaml_services
 from conformance.deploy.procfile import services_from_procfile_text
@@ -105,15 +107,55 @@ def _through_entrypoints(spec: Spec, folder: Path, root: Path) -> Spec:
     Flower, read from the script."""
     if not any(s.role == "other" and s.command for s in spec.services):
         return spec
-    services = tuple(_dispatched(s, folder, root) for s in spec.services)
+    images = _image_entrypoints(spec, folder, root)
+    services = tuple(_dispatched(s, folder, root, images.get(s.name)) for s in spec.services)
     return replace(spec, services=services)
 
 
-def _dispatched(service: Service, folder: Path, root: Path) -> Service:
+def _image_entrypoints(spec: Spec, folder: Path, root: Path) -> dict[str, Path]:
+    """Service → the entrypoint script of the image Compose builds for it (``build:``
+    context and Dockerfile), for services whose ``command`` is a single word."""
+    single = {
+        s.name for s in spec.services if s.role == "other" and len((s.command or "").split()) == 1
+    }
+    compose_file = next((s.source.path for s in spec.services if s.source), None)
+    if not single or compose_file is None:
+        return {}
+    try:
+        document = yaml.safe_load((root / compose_file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    services = document.get("services") if isinstance(document, dict) else None
+    found: dict[str, Path] = {}
+    for name, body in (services or {}).items() if isinstance(services, dict) else ():
+        build = body.get("build") if isinstance(body, dict) else None
+        if name not in single or build is None:
+            continue
+        context = build if isinstance(build, str) else build.get("context", ".")
+        dockerfile = (
+            "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
+        )
+        context_dir = (folder / str(context)).resolve()
+        try:
+            text = (context_dir / str(dockerfile)).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        script = entrypoint_script(text, PurePosixPath("."))
+        if script is not None:
+            found[name] = (context_dir / script).resolve()
+    return found
+
+
+def _dispatched(service: Service, folder: Path, root: Path, image_script: Path | None) -> Service:
     words = (service.command or "").split()
-    if service.role != "other" or len(words) != 2 or not words[0].endswith(".sh"):
+    if service.role != "other":
         return service
-    script = (folder / words[0]).resolve()
+    if len(words) == 1 and image_script is not None:
+        script, word = image_script, words[0]
+    elif len(words) == 2 and words[0].endswith(".sh"):
+        script, word = (folder / words[0]).resolve(), words[1]
+    else:
+        return service
     if not script.is_relative_to(root) or not script.is_file():
         return service
     try:
@@ -123,7 +165,7 @@ def _dispatched(service: Service, folder: Path, root: Path) -> Service:
     from conformance.deploy.shell import shell_commands
 
     for command in shell_commands(text):
-        if command.process != words[1]:
+        if command.process != word:
             continue
         for celery in parse_celery_commands(command.text):
             if celery.is_service:
