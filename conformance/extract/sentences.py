@@ -176,9 +176,12 @@ def _spans(text: str) -> list[re.Match[str]]:
     return list(CODE_SPAN.finditer(text))
 
 
+_DASHED_TASK = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_][\w-]*)+\Z")  # proj.rebuild-index
+
+
 def _is_task_subject(name: str) -> bool:
     return (
-        looks_like_task(name, tasks_context=True)
+        (looks_like_task(name, tasks_context=True) or _DASHED_TASK.match(name) is not None)
         and not is_setting(name.rpartition(".")[2])
         and name not in SIGNAL_NAMES
         and not name.endswith((".delay", ".apply_async", ".s", ".si"))

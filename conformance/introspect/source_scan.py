@@ -38,7 +38,7 @@ from conformance.model import (
 )
 from conformance.pysource.context import ModuleContext, build_context
 from conformance.pysource.scan import ModuleScan, parse_or_notice, scan_context
-from conformance.pysource.tasks import registered_classes
+from conformance.pysource.tasks import module_factories, registered_classes
 from conformance.pysource.values import FunctionRef, dotted
 
 
@@ -113,8 +113,13 @@ def scan_package_sources(
     hints = _config_hints(contexts, django)
     # Task classes may be registered from another module (an AppConfig's ready()).
     registered = frozenset().union(*(registered_classes(contexts.get(f.module)) for f in files))
+    # Task decorator factories may be defined in one module and used in another.
+    factories: dict[str, Any] = {}
+    for file in files:
+        factories.update(module_factories(contexts.get(file.module)))
     for file in files:
         contexts.get(file.module).registered_classes = registered
+        contexts.get(file.module).task_factories = factories
     scans = [
         (
             file,

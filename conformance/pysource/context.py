@@ -66,6 +66,9 @@ class ModuleContext:
     # Task classes (dotted) registered by any module of the project
     # (`app.tasks.register(ArchiveBuilds)` in another module's `AppConfig.ready()`).
     registered_classes: frozenset[str] = frozenset()
+    # Task decorator factories of the whole scan, by qualified name (module.function),
+    # so a module that imports one (`from proj.utils import periodic`) declares tasks.
+    task_factories: dict[str, Any] = field(default_factory=dict)
     # Filled by the task recognizer: function qualname -> registered task name.
     task_functions: dict[str, str] = field(default_factory=dict)
     # Filled by the metric recognizer: variable -> metric family name.

@@ -32,7 +32,7 @@ def find_tasks(ctx: ModuleContext) -> list[Task]:
             continue  # the factory itself is not a task
         for decorator in node.decorator_list:
             alias = aliases.get(decorator.id) if isinstance(decorator, ast.Name) else None
-            made = _from_factory(factories, decorator)
+            made = _from_factory(ctx, factories, decorator)
             if alias is not None or made is not None or is_task_decorator(ctx, decorator):
                 used = alias if alias is not None else made if made is not None else decorator
                 tasks.append(_function_task(ctx, node, ctx.scopes[id(node)], used))
@@ -102,17 +102,37 @@ def _own_statements(function: ast.FunctionDef) -> list[ast.AST]:
     return own
 
 
-def _from_factory(factories: dict[str, _Factory], decorator: ast.expr) -> ast.Call | None:
+def module_factories(ctx: ModuleContext) -> dict[str, _Factory]:
+    """The module's task decorator factories by qualified name (for other modules)."""
+    if ctx.module is None:
+        return {}
+    return {f"{ctx.module}.{name}": factory for name, factory in _factories(ctx).items()}
+
+
+def _factory_named(
+    ctx: ModuleContext, factories: dict[str, _Factory], node: ast.expr
+) -> _Factory | None:
+    """The factory ``node`` names: one of this module, or one imported from another."""
+    if isinstance(node, ast.Name) and node.id in factories:
+        return factories[node.id]
+    text = dotted(node)
+    if text is None or text.partition(".")[0] not in ctx.imports:
+        return None
+    found = ctx.task_factories.get(ctx.resolve_text(text))
+    return found if isinstance(found, _Factory) else None
+
+
+def _from_factory(
+    ctx: ModuleContext, factories: dict[str, _Factory], decorator: ast.expr
+) -> ast.Call | None:
     """The task decorator call a factory makes for ``decorator``, its parameters put in
     from the arguments the decorator passes (``name=name``, ``**options``)."""
-    if isinstance(decorator, ast.Name):
-        factory = factories.get(decorator.id)
+    if not isinstance(decorator, ast.Call):
+        factory = _factory_named(ctx, factories, decorator)
         if factory is None or not factory.direct:
             return None
         return _bare(factory.inner)
-    if not isinstance(decorator, ast.Call) or not isinstance(decorator.func, ast.Name):
-        return None
-    factory = factories.get(decorator.func.id)
+    factory = _factory_named(ctx, factories, decorator.func)
     if factory is None or factory.direct:
         return None
     args = factory.function.args
