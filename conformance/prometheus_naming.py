@@ -10,6 +10,7 @@ from conformance.model import MetricType
 
 __all__ = [
     "DEFAULT_COLLECTOR_FAMILIES",
+    "EXPORTER_FAMILIES",
     "METRIC_TYPES",
     "exposed_series",
     "family_name",
@@ -114,3 +115,44 @@ DEFAULT_COLLECTOR_FAMILIES: dict[str, MetricType] = {
 }
 """Metrics every process that serves prometheus_client's default registry exposes:
 documenting them is not ``metric.missing`` in a project that uses prometheus_client."""
+
+
+EXPORTER_FAMILIES: dict[str, dict[str, MetricType]] = {
+    # Flower's /metrics (flower/events.py, read at e6cf8ef, 2026-08).
+    "flower": {
+        "flower_events": "counter",
+        "flower_task_runtime_seconds": "histogram",
+        "flower_task_prefetch_time_seconds": "gauge",
+        "flower_worker_prefetched_tasks": "gauge",
+        "flower_worker_online": "gauge",
+        "flower_worker_number_of_currently_executing_tasks": "gauge",
+    },
+    # danihodovic/celery-exporter with its default `celery_` prefix (src/exporter.py,
+    # read at 95e8e49, 2026-08).
+    "celery-exporter": {
+        **{
+            f"celery_task_{event}": "counter"
+            for event in (
+                "sent",
+                "received",
+                "started",
+                "succeeded",
+                "failed",
+                "rejected",
+                "revoked",
+                "retried",
+            )
+        },
+        "celery_worker_up": "gauge",
+        "celery_worker_tasks_active": "gauge",
+        "celery_task_runtime": "histogram",
+        "celery_task_queue_wait_time": "histogram",
+        "celery_queue_length": "gauge",
+        "celery_active_consumer_count": "gauge",
+        "celery_active_worker_count": "gauge",
+        "celery_active_process_count": "gauge",
+    },
+}
+"""Metrics a deployed exporter exposes by itself: Flower (a deployed Flower service) and
+celery-exporter (a deployed service named or started as ``celery-exporter``). Documenting
+them is not ``metric.missing`` when that exporter is deployed."""

@@ -6,8 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance.findings import Conforming, Finding
-from conformance.model import Metric, Origin
-from conformance.prometheus_naming import DEFAULT_COLLECTOR_FAMILIES, same_metric_name
+from conformance.model import Metric, MetricType, Origin, Service
+from conformance.prometheus_naming import (
+    DEFAULT_COLLECTOR_FAMILIES,
+    EXPORTER_FAMILIES,
+    same_metric_name,
+)
 from conformance.rules.context import Context
 from conformance.rules.registry import define, drift
 
@@ -186,8 +190,20 @@ def _is_mentioned(metric: Metric, mentioned: set[str]) -> bool:
 
 
 def _library_metrics(ctx: Context) -> tuple[Metric, ...]:
-    """What prometheus_client's default registry exposes by itself, in a project that
-    defines metrics with it (see :data:`DEFAULT_COLLECTOR_FAMILIES`)."""
-    if not ctx.actual.metrics:
-        return ()
-    return tuple(Metric(n, t, origin=Origin.STATIC) for n, t in DEFAULT_COLLECTOR_FAMILIES.items())
+    """What libraries expose by themselves: prometheus_client's default registry in a
+    project that defines metrics with it (:data:`DEFAULT_COLLECTOR_FAMILIES`), and the
+    exporters the deployment runs, Flower or celery-exporter (:data:`EXPORTER_FAMILIES`)."""
+    families: dict[str, MetricType] = {}
+    if ctx.actual.metrics:
+        families |= DEFAULT_COLLECTOR_FAMILIES
+    services = ctx.actual.services
+    if any(s.role == "flower" for s in services):
+        families |= EXPORTER_FAMILIES["flower"]
+    if any(_runs_exporter(s) for s in services):
+        families |= EXPORTER_FAMILIES["celery-exporter"]
+    return tuple(Metric(n, t, origin=Origin.STATIC) for n, t in families.items())
+
+
+def _runs_exporter(service: Service) -> bool:
+    words = f"{service.name} {service.command or ''}".lower().replace("_", "-")
+    return "celery-exporter" in words
