@@ -241,6 +241,8 @@ class Worker:
     prefetch_multiplier: int | None = None
     source: Location | None = None
     origin: Origin = Origin.DOCS
+    pool: str | None = None
+    autoscale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,8 @@ class Service:
     dynamic: bool = False
     # `-X a,b`: queues a worker leaves out of what it would consume otherwise.
     exclude_queues: tuple[str, ...] = ()
+    pool: str | None = None  # `-P gevent`
+    autoscale: str | None = None  # `--autoscale=10,3` (max,min)
 
 
 @dataclass(frozen=True)

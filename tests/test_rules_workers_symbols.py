@@ -336,3 +336,34 @@ def test_a_missing_profile_names_the_nearest_deployed_worker_and_the_difference(
     findings, _ = run_rules(Spec(workers=(Worker("x", queues=("q",)),)), Spec(services=deployed))
     [lonely] = [f for f in findings if f.rule == "worker.profile-missing"]
     assert lonely.code is None and "nearest" not in lonely.message
+
+
+@pytest.mark.parametrize(
+    ("documented", "deployed", "expected"),
+    [
+        # -P: the pool the docs give against the deployed one (prefork without -P)
+        ({"pool": "gevent"}, {"pool": "gevent"}, set()),
+        ({"pool": "gevent"}, {}, {("worker.profile-mismatch", "batch")}),
+        ({"pool": "prefork"}, {}, set()),
+        # --autoscale max,min
+        ({"autoscale": "10,3"}, {"autoscale": "10,3"}, set()),
+        ({"autoscale": "10,3"}, {"autoscale": "8,2"}, {("worker.profile-mismatch", "batch")}),
+        ({"autoscale": "10,3"}, {}, set()),  # deployed without: not judged
+    ],
+)
+def test_pool_and_autoscale_of_a_profile(documented: dict, deployed: dict, expected: set) -> None:
+    doc = Spec(workers=(Worker("batch", queues=("batch",), **documented),))
+    actual = Spec(services=(Service("batch", "worker", queues=("batch",), **deployed),))
+    assert outcome(doc, actual, "worker.") == expected
+
+
+def test_pool_and_autoscale_are_read_from_tables_and_commands() -> None:
+    from conformance.deploy.commandline import parse_celery_command
+    from conformance.extract import extract_text
+
+    page = "# Workers\n\n| Worker | Queues | Pool | Autoscale |\n| --- | --- | --- | --- |\n"
+    page += "| `io` | `mail` | Gevent | 10, 3 |\n"
+    (worker,) = extract_text(page, "docs/workers.md").spec.workers
+    assert (worker.pool, worker.autoscale) == ("gevent", "10,3")
+    command = parse_celery_command("celery -A p worker -P gevent --autoscale=10,3")
+    assert command is not None and (command.pool, command.autoscale) == ("gevent", "10,3")

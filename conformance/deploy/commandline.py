@@ -34,6 +34,7 @@ class CeleryCommand:
     concurrency: int | None = None
     prefetch_multiplier: int | None = None
     pool: str | None = None
+    autoscale: str | None = None
     hostname: str | None = None
     beat_embedded: bool = False
     loglevel: str | None = None
@@ -85,7 +86,7 @@ _ALIASES = {
     "-X": "exclude_queues", "--exclude-queues": "exclude_queues", "-c": "concurrency",
     "--concurrency": "concurrency", "--prefetch-multiplier": "prefetch_multiplier",
     "-P": "pool", "--pool": "pool", "-n": "hostname", "--hostname": "hostname",
-    "-l": "loglevel", "--loglevel": "loglevel",
+    "-l": "loglevel", "--loglevel": "loglevel", "--autoscale": "autoscale",
 }  # fmt: skip
 
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&", "(", ")"})
@@ -293,6 +294,7 @@ def _read_celery_args(argv: list[str]) -> CeleryCommand:
         concurrency=_integer(_last(values, "concurrency")),
         prefetch_multiplier=_integer(_last(values, "prefetch_multiplier")),
         pool=_last(values, "pool"),
+        autoscale=_last(values, "autoscale"),
         hostname=_last(values, "hostname"),
         beat_embedded=role == "worker" and bool(flags & {"-B", "--beat"}),
         loglevel=_last(values, "loglevel"),
@@ -369,6 +371,8 @@ def make_service(
         source=where,
         origin=origin,
         exclude_queues=celery.exclude_queues if celery else (),
+        pool=celery.pool if celery else None,
+        autoscale=celery.autoscale if celery else None,
     )
 
 

@@ -177,6 +177,8 @@ def _dispatched(service: Service, folder: Path, root: Path, image_script: Path |
                     concurrency=celery.concurrency,
                     prefetch_multiplier=celery.prefetch_multiplier,
                     exclude_queues=celery.exclude_queues,
+                    pool=celery.pool,
+                    autoscale=celery.autoscale,
                 )
     return service
 

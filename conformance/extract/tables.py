@@ -356,6 +356,8 @@ def _workers(table: Table, cols: Columns, out: Collector) -> None:
     queues_col = cols.find("queues", "queue")
     concurrency_col = cols.find("concurrency", "processes")
     prefetch_col = cols.find("prefetch", "prefetch multiplier")
+    pool_col = cols.find("pool")
+    autoscale_col = cols.find("autoscale")
     for row in table.rows:
         name = cell_name(cell(row, name_col))
         if name is None:
@@ -368,6 +370,10 @@ def _workers(table: Table, cols: Columns, out: Collector) -> None:
                 concurrency=parse_int(cell(row, concurrency_col)),
                 prefetch_multiplier=parse_int(cell(row, prefetch_col)),
                 source=row_at(out, cols, row),
+                pool=None if is_empty(cell(row, pool_col)) else plain(cell(row, pool_col)).lower(),
+                autoscale=None
+                if is_empty(cell(row, autoscale_col))
+                else plain(cell(row, autoscale_col)).replace(" ", ""),
             )
         )
 

@@ -211,11 +211,12 @@ def _listing(queues: Iterable[str]) -> str:
 
 def _profile_differences(
     ctx: Context, profile: Worker | Service, match: Worker | Service
-) -> list[tuple[str, int, int]]:
-    """(what, documented, deployed) for concurrency and prefetch. A worker without `-c`
-    runs as many processes as the machine has cores: not known here, not judged. Without
-    `--prefetch-multiplier` the app's `worker_prefetch_multiplier` applies."""
-    found: list[tuple[str, int, int]] = []
+) -> list[tuple[str, int | str, int | str]]:
+    """(what, documented, deployed) for concurrency, prefetch, pool and autoscale. A
+    worker without `-c` runs as many processes as the machine has cores: not known here,
+    not judged. Without `--prefetch-multiplier` the app's `worker_prefetch_multiplier`
+    applies, without `-P` its `worker_pool`; an autoscale only the docs give is not judged."""
+    found: list[tuple[str, int | str, int | str]] = []
     if (
         profile.concurrency is not None
         and match.concurrency is not None
@@ -229,4 +230,12 @@ def _profile_differences(
             deployed = setting if isinstance(setting, int) else None
         if deployed is not None and deployed != profile.prefetch_multiplier:
             found.append(("prefetch multiplier", profile.prefetch_multiplier, deployed))
+    if profile.pool:
+        # Without -P the app's `worker_pool` applies (Celery's default: prefork).
+        setting = ctx.actual.setting("worker_pool", "prefork")
+        deployed_pool = match.pool or (setting if isinstance(setting, str) else None)
+        if deployed_pool and deployed_pool.lower() != profile.pool.lower():
+            found.append(("pool", profile.pool, deployed_pool))
+    if profile.autoscale and match.autoscale and profile.autoscale != match.autoscale:
+        found.append(("autoscale", profile.autoscale, match.autoscale))
     return found
