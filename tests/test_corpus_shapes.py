@@ -529,3 +529,20 @@ def test_compose_command_words_run_the_image_entrypoint_branch(copy) -> None:
     edit(root / "Dockerfile", "COPY docker/entrypoint.sh", "COPY docker/missing.sh")
     _status, report = check(root)
     assert ("worker.profile-missing", "worker-mail") in findings(report)
+
+
+# --- Django plugins changing settings at start-up ------------------------------------------
+
+
+def test_django_plugin_hooks_conform(copy) -> None:
+    status, report = check(copy("django_plugin_hooks"), "--fail-on", "info")
+    assert (status, findings(report)) == (0, set())
+    entries = {c["subject"] for c in report["conforming"] if c["category"] == "schedules"}
+    assert entries == {"nightly", "plugin-sync"}
+
+
+def test_django_plugin_hooks_drift(copy) -> None:
+    root = copy("django_plugin_hooks")
+    edit(root / "docs" / "beat.md", "| every 10 minutes |", "| every 5 minutes |")
+    _status, report = check(root)
+    assert ("schedule.mismatch", "plugin-sync") in findings(report)

@@ -55,7 +55,7 @@ from conformance.model import (
     Spec,
     Task,
 )
-from conformance.pysource.config import ConfigItems, class_config
+from conformance.pysource.config import ConfigItems, class_config, django_settings_hooks
 from conformance.pysource.context import ModuleContext, import_time_modules
 from conformance.pysource.values import dotted
 
@@ -444,7 +444,9 @@ class _AppReader:
                     )
                     return _Layer(), []
                 return _merge_layers(self.source.modules[h] for h in hinted), hinted
-            return _layer_of(self.source.modules[module]), [module]
+            return _layer_of(self.source.modules[module]).plus(self.settings_hooks(module)), [
+                module
+            ]
         if module in self.source.broken:
             return _Layer(), []
         info = self.source.modules.get(module)
@@ -459,6 +461,17 @@ class _AppReader:
         if attr:
             return _class_layer(info.context, attr, namespace), [module]
         return _layer_of(info), [module]
+
+    def settings_hooks(self, settings_module: str) -> _Layer:
+        """What plugins change on Django's settings object (see
+        :func:`~conformance.pysource.config.django_settings_hooks`), in every module of
+        the scan: Django imports its installed apps before the worker starts."""
+        namespace = self.source.modules[settings_module].config_namespace or "CELERY"
+        layer = _Layer()
+        for name, info in self.source.modules.items():
+            if name != settings_module:
+                layer = layer.plus(_items_layer(django_settings_hooks(info.context, namespace)))
+        return layer
 
     def config_class(self, ctx: ModuleContext, call: ast.Call) -> tuple[_Layer, list[str]]:
         """``config_from_object(Config)`` (a class here or imported) or

@@ -99,6 +99,44 @@ def _snippet_settings(ctx: ModuleContext, reader: _Reader) -> None:
 _CONFIG_CLASS = re.compile(r"(?:Celery|Config|Settings|Conf)")
 
 
+def django_settings_hooks(ctx: ModuleContext, namespace: str | None) -> ConfigItems:
+    """Settings a module changes on Django's settings object, as plugins do at start-up:
+    ``settings.CELERY_BEAT_SCHEDULE["sync"] = {...}``, ``settings.CELERY_X = 5``,
+    ``settings.CELERY_TASK_ROUTES.update({...})`` (``settings`` from ``django.conf``)."""
+    items = ConfigItems()
+    aliases = {name for name, origin in ctx.imports.items() if origin == "django.conf.settings"}
+    if not aliases:
+        return items
+    reader = _Reader(ctx, items)
+
+    def setting_of(node: ast.expr) -> str | None:
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+        ):
+            return setting_name(node.attr, namespace) or setting_name(node.attr)
+        return None
+
+    for node, _ in ctx.nodes_of(ast.Assign, ast.Call):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and (name := setting_of(target.value)):
+                    key = ctx.evaluator.value(target.slice)
+                    if isinstance(key, str):
+                        reader.store(name, {key: ctx.evaluator.value(node.value)}, node)
+                elif name := setting_of(target):
+                    reader.store(name, ctx.evaluator.value(node.value), node)
+        elif (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr == "update"
+            and (name := setting_of(node.func.value))
+            and len(node.args) == 1
+        ):
+            reader.store(name, ctx.evaluator.value(node.args[0]), node)
+    return items
+
+
 def class_config(ctx: ModuleContext, class_name: str, namespace: str | None = None) -> ConfigItems:
     """The settings of a configuration class (``app.config_from_object(Config)``):
     its class attributes named like Celery settings, base classes of the same module
