@@ -546,3 +546,27 @@ def test_django_plugin_hooks_drift(copy) -> None:
     edit(root / "docs" / "beat.md", "| every 10 minutes |", "| every 5 minutes |")
     _status, report = check(root)
     assert ("schedule.mismatch", "plugin-sync") in findings(report)
+
+
+# --- Helm charts ----------------------------------------------------------------------------
+
+
+def test_helm_chart_conforms(copy) -> None:
+    status, report = check(copy("helm_chart"), "--fail-on", "info")
+    assert (status, findings(report)) == (0, set())
+    assert report["notices"] == []  # the template is read, not `unreadable`
+    assert {c["subject"] for c in report["conforming"]} == {"worker"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('queues: "mail,reports"', 'queues: "mail"', ("deploy.queue-unconsumed", "reports")),
+        ("concurrency: 4", "concurrency: 2", ("worker.profile-mismatch", "worker")),
+    ],
+)
+def test_helm_chart_values_drift(copy, old: str, new: str, expected: tuple[str, str]) -> None:
+    root = copy("helm_chart")
+    edit(root / "chart" / "values.yaml", old, new)
+    _status, report = check(root)
+    assert expected in findings(report)
