@@ -298,7 +298,7 @@ def parse_cron(text: str) -> Timing:
 
 # --- words -------------------------------------------------------------------------------
 
-_NUMBER_WORDS = {
+NUMBER_WORDS = {
     "one": 1,
     "two": 2,
     "three": 3,
@@ -327,7 +327,7 @@ _UNIT_SECONDS = {
     "week": 604800,
 }
 
-_NUM = r"\d+(?:\.\d+)?(?:e[-+]?\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_NUM = r"\d+(?:\.\d+)?(?:e[-+]?\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)"
 # A bare hour ("on weekdays at 9") is a time only where "at" introduces it.
 _CLOCK = (
@@ -402,8 +402,8 @@ def _days(text: str) -> CronField:
 def _amount(text: str | None) -> float:
     if text is None:
         return 1.0
-    if text in _NUMBER_WORDS:
-        return float(_NUMBER_WORDS[text])
+    if text in NUMBER_WORDS:
+        return float(NUMBER_WORDS[text])
     return float(text)
 
 

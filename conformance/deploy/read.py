@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from conformance.deploy.commandline import parse_celery_commands
+from conformance.deploy.commandline import make_service, parse_celery_commands
 from conformance.deploy.dockerfile import entrypoint_script, services_from_dockerfile_text
 from conformance.deploy.ini import services_from_supervisord_text, services_from_systemd_text
 from conformance.deploy.manifests import YamlProblem, yaml_services
@@ -168,17 +168,10 @@ def _dispatched(service: Service, folder: Path, root: Path, image_script: Path |
         if command.process != word:
             continue
         for celery in parse_celery_commands(command.text):
-            if celery.is_service:
-                return replace(
-                    service,
-                    role=celery.role,
-                    app=celery.app,
-                    queues=celery.queues,
-                    concurrency=celery.concurrency,
-                    prefetch_multiplier=celery.prefetch_multiplier,
-                    exclude_queues=celery.exclude_queues,
-                    pool=celery.pool,
-                    autoscale=celery.autoscale,
+            if celery.is_service and service.source is not None:
+                # The Compose service, running what the branch runs.
+                return make_service(
+                    service.name, service.command, celery, service.source, service.origin
                 )
     return service
 

@@ -20,48 +20,16 @@ from conformance.extract.values import (
     NAME,
     guess_role,
     looks_like_task,
+    parse_duration,
     parse_scalar,
 )
 from conformance.model import Value
 from conformance.pysource import SIGNAL_NAMES
+from conformance.schedules import NUMBER_WORDS
 
-_NUMBER_WORDS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "once": 1,
-    "two": 2,
-    "twice": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "sixty": 60,
-}
+# Counts people write in words ("retried three times", "a minute apart").
+_NUMBER_WORDS = {**NUMBER_WORDS, "a": 1, "an": 1, "once": 1, "twice": 2}
 _NUM = r"\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
-_UNITS = {
-    "ms": 0.001,
-    "millisecond": 0.001,
-    "s": 1,
-    "sec": 1,
-    "second": 1,
-    "m": 60,
-    "min": 60,
-    "minute": 60,
-    "h": 3600,
-    "hr": 3600,
-    "hour": 3600,
-    "d": 86400,
-    "day": 86400,
-}
 _UNIT = r"(?:milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)"
 _DURATION = rf"(?P<n>{_NUM})\s*(?P<u>{_UNIT})\b"
 _LINK = r"(?:\s+(?:of|is|=|:|set to|at))?\s+"
@@ -72,11 +40,11 @@ def _number(text: str) -> float:
     return float(_NUMBER_WORDS[word]) if word in _NUMBER_WORDS else float(word)
 
 
-def _seconds(match: re.Match[str]) -> int | float:
-    unit = match.group("u").lower()
-    factor = _UNITS.get(unit) or _UNITS.get(unit.rstrip("s")) or _UNITS[unit[:3].rstrip("s")]
-    seconds = _number(match.group("n")) * factor
-    return int(seconds) if float(seconds).is_integer() else seconds
+def _seconds(match: re.Match[str], prefix: str = "") -> int | float:
+    """The duration the match's ``n``/``u`` groups (or ``rn``/``ru``) state, in seconds."""
+    number = _number(match.group(f"{prefix}n"))
+    seconds = parse_duration(f"{number:g} {match.group(f'{prefix}u').lower()}")
+    return seconds if seconds is not None else number
 
 
 def _count(match: re.Match[str]) -> int:
@@ -164,12 +132,8 @@ _OPTION_WORDS = re.compile(r"limit|retr|apart|rate|ack|expir|back", re.I)
 
 
 def _retry_delay(match: re.Match[str]) -> int | float:
-    if match.group("n") is not None:
-        return _seconds(match)
-    unit = match.group("ru").lower()
-    factor = _UNITS.get(unit) or _UNITS.get(unit.rstrip("s")) or _UNITS[unit[:3].rstrip("s")]
-    seconds = _number(match.group("rn")) * factor
-    return int(seconds) if float(seconds).is_integer() else seconds
+    """ "a minute apart" or "a retry delay of 2 minutes": two alternatives, two group sets."""
+    return _seconds(match) if match.group("n") is not None else _seconds(match, "r")
 
 
 def _spans(text: str) -> list[re.Match[str]]:

@@ -16,6 +16,8 @@ _TRUE = frozenset({"yes", "true", "on", "y", "✓", "✔", "x"})
 _FALSE = frozenset({"no", "false", "off", "n", "✗", "✘"})
 _UNIT_SECONDS = {
     "ms": 0.001,
+    "millisecond": 0.001,
+    "milliseconds": 0.001,
     "s": 1,
     "sec": 1,
     "secs": 1,
