@@ -193,6 +193,10 @@ class Metric:
     recorded_at: tuple[Location, ...] = ()
     source: Location | None = None
     origin: Origin = Origin.DOCS
+    # A metric a library exposes by itself (prometheus_client's defaults, Flower,
+    # celery-exporter, django-prometheus, prometheus-fastapi-instrumentator): it makes a
+    # documented one known, and is never itself undocumented or not integrated.
+    exported_by: str | None = None
 
 
 SymbolKind: TypeAlias = Literal[

@@ -152,6 +152,43 @@ EXPORTER_FAMILIES: dict[str, dict[str, MetricType]] = {
         "celery_active_worker_count": "gauge",
         "celery_active_process_count": "gauge",
     },
+    # django-prometheus's middleware (django_prometheus/middleware.py, read at ea2afd7,
+    # 2025-06), when `django_prometheus` is an installed app.
+    "django-prometheus": {
+        **{
+            name.removesuffix("_total"): "counter"
+            for name in (
+                "django_http_requests_before_middlewares_total",
+                "django_http_responses_before_middlewares_total",
+                "django_http_requests_unknown_latency_including_middlewares_total",
+                "django_http_requests_unknown_latency_total",
+                "django_http_ajax_requests_total",
+                "django_http_requests_total_by_method",
+                "django_http_requests_total_by_transport",
+                "django_http_requests_total_by_view_transport_method",
+                "django_http_responses_total_by_templatename",
+                "django_http_responses_total_by_status",
+                "django_http_responses_total_by_status_view_method",
+                "django_http_responses_total_by_charset",
+                "django_http_responses_streaming_total",
+                "django_http_exceptions_total_by_type",
+                "django_http_exceptions_total_by_view",
+            )
+        },
+        "django_http_requests_latency_including_middlewares_seconds": "histogram",
+        "django_http_requests_latency_seconds_by_view_method": "histogram",
+        "django_http_requests_body_total_bytes": "histogram",
+        "django_http_responses_body_total_bytes": "histogram",
+    },
+    # prometheus-fastapi-instrumentator's default metrics (metrics.default, read at
+    # c1c1fb6, 2026-06), when the project imports it.
+    "prometheus-fastapi-instrumentator": {
+        "http_requests": "counter",
+        "http_request_size_bytes": "summary",
+        "http_response_size_bytes": "summary",
+        "http_request_duration_highr_seconds": "histogram",
+        "http_request_duration_seconds": "histogram",
+    },
 }
 """Metrics a deployed exporter exposes by itself: Flower (a deployed Flower service) and
 celery-exporter (a deployed service named or started as ``celery-exporter``). Documenting

@@ -403,7 +403,14 @@ def test_metric_shapes_conform(copy) -> None:
     status, report = check(copy("metric_shapes"), "--fail-on", "info")
     assert (status, findings(report)) == (0, set())
     metrics = {c["subject"] for c in report["conforming"] if c["category"] == "metrics"}
-    assert metrics == {"task_failures_total", "celery_queue_depth"}
+    assert metrics == {
+        "task_failures_total",
+        "celery_queue_depth",
+        # exposed by libraries: prometheus-fastapi-instrumentator (imported by proj/web.py)
+        # and prometheus_client's default registry
+        "http_requests_total",
+        "process_resident_memory_bytes",
+    }
 
 
 @pytest.mark.parametrize(
@@ -426,6 +433,14 @@ def test_metric_shapes_drift(copy, old: str, new: str, expected: tuple[str, str]
     edit(root / "docs" / "metrics.md", old, new)
     _status, report = check(root)
     assert expected in findings(report)
+
+
+def test_library_metrics_need_the_library(copy) -> None:
+    # Without the instrumentator's import, its metric is defined nowhere.
+    root = copy("metric_shapes")
+    (root / "proj" / "web.py").unlink()
+    _status, report = check(root)
+    assert findings(report) == {("metric.missing", "http_requests_total")}
 
 
 def test_a_metric_no_code_records_is_still_not_integrated(copy) -> None:

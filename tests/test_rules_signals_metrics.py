@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import Location, Metric, Service, SignalHandler, Spec
+from conformance.model import Location, Metric, SignalHandler, Spec
 
 from rulekit import outcome
 
@@ -174,36 +174,9 @@ def test_a_signal_mentioned_in_a_sentence_is_documented(mention: str) -> None:
     }
 
 
-@pytest.mark.parametrize(
-    "name", ["process_cpu_seconds_total", "python_gc_collections_total", "python_info"]
-)
-def test_prometheus_client_default_metrics_are_known(name: str) -> None:
-    own = Metric(
-        "orders", "counter", source=Location("app/m.py", 1), recorded_at=(Location("app/t.py", 2),)
-    )
-    documented = Spec(metrics=(Metric(name, source=Location("docs/ops.md", 3)),))
-    assert outcome(documented, Spec(metrics=(own,)), "metric.missing") == set()
-    # A project that defines no metric with prometheus_client exposes none of them.
-    assert outcome(documented, Spec(), "metric.missing") == {("metric.missing", name)}
-
-
-@pytest.mark.parametrize(
-    ("service", "name"),
-    [
-        (Service("flower", "flower", command="celery -A p flower"), "flower_events_total"),
-        (Service("flower", "flower"), "flower_worker_online"),
-        (Service("celery-exporter", "other"), "celery_task_succeeded_total"),
-        (
-            Service("metrics", "other", command="celery-exporter --broker-url=redis://r"),
-            "celery_queue_length",
-        ),
-    ],
-)
-def test_metrics_a_deployed_exporter_exposes_are_known(service: Service, name: str) -> None:
-    documented = Spec(metrics=(Metric(name, source=Location("docs/ops.md", 3)),))
-    assert outcome(documented, Spec(services=(service,)), "metric.missing") == set()
-    # Without that exporter deployed, the metric is defined nowhere.
-    other = Service("web", "other", command="gunicorn app")
-    assert outcome(documented, Spec(services=(other,)), "metric.missing") == {
-        ("metric.missing", name)
-    }
+def test_a_library_metric_makes_a_documented_one_known_and_is_never_reported() -> None:
+    library = Metric("process_cpu_seconds", "counter", exported_by="prometheus_client")
+    documented = Spec(metrics=(Metric("process_cpu_seconds_total", source=Location("d.md", 3)),))
+    assert outcome(documented, Spec(metrics=(library,)), "metric.") == set()
+    # Undocumented, it is not reported either (not undocumented, not "not integrated").
+    assert outcome(Spec(), Spec(metrics=(library,)), "metric.") == set()

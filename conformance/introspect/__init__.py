@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from conformance.config import Config
 from conformance.deploy.read import read_deploy_files
 from conformance.errors import ConformanceError
+from conformance.introspect.libraries import library_metrics
 from conformance.introspect.live import probe_app
 from conformance.introspect.source_scan import SourceScan, scan_package_sources
 from conformance.introspect.static import (
@@ -81,7 +82,9 @@ def _introspection(
 ) -> Introspection:
     deploy = read_deploy_files(config.deploy, config.root) if config.deploy else Extraction(Spec())
     if probing is None:
-        return Introspection(static_extraction(config, source).merge(deploy), "static")
+        return Introspection(
+            _with_libraries(static_extraction(config, source).merge(deploy), source), "static"
+        )
     try:
         live = probing.result()
     except ConformanceError as error:
@@ -94,8 +97,18 @@ def _introspection(
             path,
             line,
         )
-        return Introspection(static_extraction(config, source).merge(deploy), "static", (notice,))
-    return Introspection(_combine_live(live, source).merge(deploy), "live")
+        static = _with_libraries(static_extraction(config, source).merge(deploy), source)
+        return Introspection(static, "static", (notice,))
+    return Introspection(_with_libraries(_combine_live(live, source).merge(deploy), source), "live")
+
+
+def _with_libraries(found: Extraction, source: SourceScan) -> Extraction:
+    """``found`` with the metrics the libraries it uses expose by themselves."""
+    extra = library_metrics(found.spec, source)
+    if not extra:
+        return found
+    spec = replace(found.spec, metrics=found.spec.metrics + extra)
+    return Extraction(spec, found.notices, found.waivers)
 
 
 def _app_setting_location(config: Config) -> tuple[str | None, int | None]:

@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance.findings import Conforming, Finding
-from conformance.model import Metric, MetricType, Origin, Service
+from conformance.model import Metric
 from conformance.prometheus_naming import (
-    DEFAULT_COLLECTOR_FAMILIES,
-    EXPORTER_FAMILIES,
     same_metric_name,
 )
 from conformance.rules.context import Context
@@ -93,9 +91,8 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
                 known.origin,
             )
 
-    exposed = ctx.actual.metrics + _library_metrics(ctx)
     for name, doc in documented.items():
-        act = _find(exposed, name, doc.type)
+        act = _find(ctx.actual.metrics, name, doc.type)
         if act is None:
             kind = f" {doc.type}" if doc.type else ""
             yield drift(
@@ -135,6 +132,8 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
 
     mentioned = _mentioned_metrics(ctx)
     for act in ctx.actual.metrics:
+        if act.exported_by is not None:
+            continue  # a library's own metric: known when documented, never reported
         doc_metric = next(
             (d for n, d in documented.items() if same_metric_name(n, act.name, act.type)), None
         )
@@ -187,23 +186,3 @@ def _is_mentioned(metric: Metric, mentioned: set[str]) -> bool:
     if metric.variable:
         candidates |= {metric.variable, metric.variable.rpartition(".")[2]}
     return bool(candidates & mentioned)
-
-
-def _library_metrics(ctx: Context) -> tuple[Metric, ...]:
-    """What libraries expose by themselves: prometheus_client's default registry in a
-    project that defines metrics with it (:data:`DEFAULT_COLLECTOR_FAMILIES`), and the
-    exporters the deployment runs, Flower or celery-exporter (:data:`EXPORTER_FAMILIES`)."""
-    families: dict[str, MetricType] = {}
-    if ctx.actual.metrics:
-        families |= DEFAULT_COLLECTOR_FAMILIES
-    services = ctx.actual.services
-    if any(s.role == "flower" for s in services):
-        families |= EXPORTER_FAMILIES["flower"]
-    if any(_runs_exporter(s) for s in services):
-        families |= EXPORTER_FAMILIES["celery-exporter"]
-    return tuple(Metric(n, t, origin=Origin.STATIC) for n, t in families.items())
-
-
-def _runs_exporter(service: Service) -> bool:
-    words = f"{service.name} {service.command or ''}".lower().replace("_", "-")
-    return "celery-exporter" in words
