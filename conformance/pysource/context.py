@@ -69,6 +69,8 @@ class ModuleContext:
     # Task decorator factories of the whole scan, by qualified name (module.function),
     # so a module that imports one (`from proj.utils import periodic`) declares tasks.
     task_factories: dict[str, Any] = field(default_factory=dict)
+    # This module's own factories by function name, once found (see pysource.tasks).
+    own_factories: dict[str, Any] | None = None
     # Filled by the task recognizer: function qualname -> registered task name.
     task_functions: dict[str, str] = field(default_factory=dict)
     # Filled by the metric recognizer: variable -> metric family name.

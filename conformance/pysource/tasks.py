@@ -70,36 +70,29 @@ class _Factory:
 
 
 def _factories(ctx: ModuleContext) -> dict[str, _Factory]:
+    """The module's task decorator factories, found from its ``return`` statements (read
+    once per module: the package scan asks for them before the tasks)."""
+    if ctx.own_factories is not None:
+        return ctx.own_factories
+    functions = {s.name: s for s in ctx.tree.body if isinstance(s, ast.FunctionDef)}
     found: dict[str, _Factory] = {}
-    for stmt in ctx.tree.body:
-        if not isinstance(stmt, ast.FunctionDef):
+    for node, scope in ctx.nodes_of(ast.Return):
+        if scope is None or not isinstance(node.value, ast.Call):
             continue
-        for node in ast.walk(stmt):
-            if not isinstance(node, ast.Return) or not isinstance(node.value, ast.Call):
-                continue
-            call = node.value
-            if isinstance(call.func, ast.Call) and is_task_decorator(ctx, call.func):
-                inner = call.func  # app.task(...)(fn)
-            elif is_task_decorator(ctx, call) and call.args:
-                inner = call  # shared_task(fn)
-            else:
-                continue
-            direct = any(n is node for n in _own_statements(stmt))
-            found[stmt.name] = _Factory(stmt, inner, direct)
-            break
+        outer = scope.qualname.split(".")[0]
+        function = functions.get(outer)
+        if function is None or outer in found:
+            continue
+        call = node.value
+        if isinstance(call.func, ast.Call) and is_task_decorator(ctx, call.func):
+            inner = call.func  # app.task(...)(fn)
+        elif call.args and is_task_decorator(ctx, call):
+            inner = call  # shared_task(fn)
+        else:
+            continue
+        found[outer] = _Factory(function, inner, direct=scope.qualname == outer)
+    ctx.own_factories = found
     return found
-
-
-def _own_statements(function: ast.FunctionDef) -> list[ast.AST]:
-    """The nodes of ``function``'s body outside nested functions."""
-    own: list[ast.AST] = []
-    stack: list[ast.AST] = list(function.body)
-    while stack:
-        node = stack.pop()
-        own.append(node)
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            stack.extend(ast.iter_child_nodes(node))
-    return own
 
 
 def module_factories(ctx: ModuleContext) -> dict[str, _Factory]:
