@@ -20,6 +20,7 @@ import yaml
 from conformance.errors import ConformanceError
 from conformance.model import SECTIONS, Location, Origin, Schedule, Spec, Timing
 from conformance.schedules import from_yaml, to_yaml
+from conformance.yamlsafe import BoundedLoader
 
 VERSION = 1
 
@@ -83,7 +84,7 @@ def _value_to_data(value: Any) -> Any:
 # --- reading -----------------------------------------------------------------------------
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(BoundedLoader):
     """A safe loader whose mappings remember their line, for ``path:line`` errors."""
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from conformance.specio import _LineLoader
+from conformance.yamlsafe import BoundedLoader
 
 PACKAGE = Path(__file__).resolve().parents[1] / "conformance"
 # The probe runs in the child and imports the user's app on purpose.
@@ -59,7 +60,6 @@ FORBIDDEN = {
     "importlib.import_module",
     "yaml.unsafe_load",
     "yaml.full_load",
-    "yaml.load_all",
     "pickle.loads",
     "pickle.load",
     "marshal.loads",
@@ -77,10 +77,14 @@ def test_no_call_can_run_or_render_doc_text() -> None:
 
 
 def test_yaml_is_only_read_with_safe_loaders() -> None:
-    loads = [c for c in calls() if c[2] == "yaml.load"]
-    # specio's line-numbering loader is the only one, and it is a SafeLoader
-    assert [c[0] for c in loads] == ["specio.py"]
-    assert issubclass(_LineLoader, yaml.SafeLoader)
+    loads = [c for c in calls() if c[2] in ("yaml.load", "yaml.load_all", "yaml.compose_all")]
+    # One budgeted safe loader (yamlsafe.py), and specio's line-numbering subclass of it.
+    assert {c[0] for c in loads} == {"specio.py", "yamlsafe.py"}
+    assert issubclass(_LineLoader, BoundedLoader)
+    assert issubclass(BoundedLoader, yaml.SafeLoader)
+    # Nothing reads YAML around the budget.
+    direct = [c for c in calls() if c[2] in ("yaml.safe_load", "yaml.safe_load_all")]
+    assert direct == []
 
 
 def test_files_are_written_only_by_write_atomic() -> None:

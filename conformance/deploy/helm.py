@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from conformance.yamlsafe import load as bounded_load
+
 _REFERENCE = re.compile(
     r"\{\{-?\s*(?:quote\s+)?\.Values\.(?P<path>[A-Za-z0-9_.]+)"
     r"(?:\s*\|\s*(?:quote|default\s+(?P<default>\"[^\"]*\"|[\w.-]+)))*\s*-?\}\}"
@@ -27,7 +29,7 @@ def chart_values(template: Path) -> dict[str, Any] | None:
         return None
     values = template.parent.parent / "values.yaml"
     try:
-        loaded = yaml.safe_load(values.read_text(encoding="utf-8"))
+        loaded = bounded_load(values.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     return loaded if isinstance(loaded, dict) else None

@@ -19,6 +19,7 @@ from conformance.deploy.commandline import (
     variable_notices,
 )
 from conformance.model import Extraction, Location, Notice, Origin, Service, ServiceRole, Spec
+from conformance.yamlsafe import compose_all, load_all
 
 
 class YamlProblem(Exception):
@@ -53,8 +54,8 @@ def yaml_services(
     :class:`YamlProblem` (its line is within ``text``, without ``line_offset``)."""
     text = _blank_helm_templating(text)
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        documents = list(yaml.safe_load_all(text))
+        nodes = compose_all(text)
+        documents = load_all(text)
     except yaml.YAMLError as exc:
         raise _problem(exc) from None
     services: list[Service] = []

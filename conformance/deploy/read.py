@@ -23,6 +23,7 @@ from conformance.deploy.procfile import services_from_procfile_text
 from conformance.deploy.shell import services_from_shell_text
 from conformance.errors import ConformanceError
 from conformance.model import EnvVar, Extraction, Location, Notice, Origin, Service, Spec
+from conformance.yamlsafe import load as bounded_load
 
 __all__ = ["deploy_format", "read_deploy_files"]
 
@@ -122,7 +123,7 @@ def _image_entrypoints(spec: Spec, folder: Path, root: Path) -> dict[str, Path]:
     if not single or compose_file is None:
         return {}
     try:
-        document = yaml.safe_load((root / compose_file).read_text(encoding="utf-8"))
+        document = bounded_load((root / compose_file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     services = document.get("services") if isinstance(document, dict) else None
