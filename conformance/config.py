@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -119,18 +121,48 @@ def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
     else:
         # A dedicated file (conformance.toml) may hold the keys at the top level.
         section = data.get("tool", {}).get("conformance", data)
-    return config_from_mapping(section, root=path.parent, source=path)
+    lines = key_lines(path.read_text(encoding="utf-8"))
+    return config_from_mapping(section, root=path.parent, source=path, lines=lines)
+
+
+_TABLE = re.compile(r"^\s*\[(?P<name>[^\[\]]+)\]\s*(?:#.*)?$")
+_KEY = re.compile(r"^\s*(?P<key>[A-Za-z0-9_\-]+|\"[^\"]+\")\s*=")
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """The line of each key of the ``[tool.conformance]`` table (or of the top level of
+    a dedicated file), for ``path:line`` errors."""
+    found: dict[str, int] = {}
+    table: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TABLE.match(line)
+        if header:
+            table = header.group("name").strip()
+            continue
+        key = _KEY.match(line)
+        if key and table in (None, "tool.conformance"):
+            found.setdefault(key.group("key").strip('"'), number)
+    return found
+
+
+MAX_TIMEOUT = 24 * 3600.0
+"""The longest import the live probe may be given: longer is a typo, not a setting."""
 
 
 def config_from_mapping(
-    section: Mapping[str, Any], root: Path, source: Path | None = None
+    section: Mapping[str, Any],
+    root: Path,
+    source: Path | None = None,
+    lines: Mapping[str, int] | None = None,
 ) -> Config:
-    """Validate one ``[tool.conformance]`` table."""
-    where = str(source) if source else "configuration"
+    """Validate one ``[tool.conformance]`` table; ``lines`` locates its keys."""
     if not isinstance(section, Mapping):
-        raise ConformanceError("[tool.conformance] must be a table", where)
+        raise ConformanceError("[tool.conformance] must be a table", str(source or "configuration"))
     values: dict[str, Any] = {}
     for key, value in section.items():
+        # Errors name the key's line: `pyproject.toml:12: ...`.
+        line = (lines or {}).get(key)
+        where = f"{source or 'configuration'}" + (f":{line}" if line else "")
         if key not in KNOWN_KEYS:
             raise ConformanceError(f"unknown key `{key}`{_did_you_mean(key, KNOWN_KEYS)}", where)
         if key in _LIST_KEYS:
@@ -150,8 +182,17 @@ def config_from_mapping(
         elif key == "fail_on":
             values[key] = check_choice("fail_on", value, FAIL_ON, where)
         elif key == "timeout":
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ConformanceError("`timeout` must be a positive number of seconds", where)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or not 0 < value <= MAX_TIMEOUT
+            ):
+                raise ConformanceError(
+                    f"`timeout` must be a number of seconds above 0 and at most "
+                    f"{MAX_TIMEOUT:.0f}, not {value!r}",
+                    where,
+                )
             values[key] = float(value)
         elif key == "rules":
             values[key] = _check_rules(value, where)

@@ -120,9 +120,15 @@ def test_a_missing_doc_file(project: Path) -> None:
 def test_an_unknown_config_key_names_the_closest_one(project: Path) -> None:
     config = project / "pyproject.toml"
     config.write_text(config.read_text().replace("mode =", "modes ="), encoding="utf-8")
+    line = (
+        config.read_text()
+        .splitlines()
+        .index(next(x for x in config.read_text().splitlines() if x.startswith("modes =")))
+        + 1
+    )
     assert_one_clear_line(
         run("check", cwd=project),
-        f"{config}: unknown key `modes` (did you mean `mode`?)",
+        f"{config}:{line}: unknown key `modes` (did you mean `mode`?)",
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conformance.config import Config, config_from_mapping
+from conformance.config import Config, config_from_mapping, load_config
 from conformance.errors import ConformanceError
 
 
@@ -59,3 +59,24 @@ def test_the_cli_app_replaces_the_list(tmp_path: Path) -> None:
 
 def test_no_app_means_an_empty_list(tmp_path: Path) -> None:
     assert Config(root=tmp_path).app_list == ()
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf", "0", "-5", "1e300", "true", '"30"'])
+def test_absurd_timeouts_are_located_config_errors(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "pyproject.toml"
+    config.write_text(
+        f'[project]\nname = "x"\n\n[tool.conformance]\napp = "p:app"\ntimeout = {value}\n'
+    )
+    with pytest.raises(ConformanceError) as caught:
+        load_config(config)
+    assert caught.value.line_text().startswith(f"{config}:6: `timeout` must be a number")
+
+
+def test_error_lines_name_the_key_in_the_conformance_table(tmp_path: Path) -> None:
+    config = tmp_path / "pyproject.toml"
+    config.write_text(
+        '[tool.other]\nmode = "x"\n\n[tool.conformance]\napp = "p:app"\nmode = "sideways"\n'
+    )
+    with pytest.raises(ConformanceError) as caught:
+        load_config(config)
+    assert caught.value.line_text().startswith(f"{config}:6: ")

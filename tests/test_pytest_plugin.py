@@ -116,7 +116,7 @@ def test_a_broken_configuration_fails_the_item_in_one_line(project: pytest.Pytes
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*configuration error: *pyproject.toml: unknown key `fail_onn`*",
+            "*configuration error: *pyproject.toml:*: unknown key `fail_onn`*",
             "*the check could not be judged:*",
         ]
     )
