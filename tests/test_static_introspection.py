@@ -321,3 +321,36 @@ def test_several_apps_give_the_union_each_with_its_own_settings(tmp_path: Path) 
     )
     spec = static(tmp_path, ("a.worker:app", "b.worker:app")).spec
     assert {(t.name, t.queue) for t in spec.tasks} == {("a.jobs.ja", "qa"), ("b.jobs.jb", "qb")}
+
+
+@pytest.mark.parametrize(
+    ("module_text", "refused"),
+    [
+        ('from celery import Celery\napp = Celery("p")\n', True),  # `missing` assigned nowhere
+        ('from celery import Celery\nmissing = Celery("p")\n', False),
+        ("from p.other import *\n", False),  # may come from the star import
+        ("def __getattr__(name):\n    return name\n", False),  # a module __getattr__
+        ('globals()["missing"] = 1\n', False),  # made at run time
+        ("for missing in range(2):\n    pass\n", False),  # bound by a loop
+    ],
+)
+def test_static_mode_stops_on_an_app_attribute_the_module_never_binds(
+    tmp_path: Path, module_text: str, refused: bool
+) -> None:
+    from clirun import run_cli
+
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "__init__.py").write_text("")
+    (tmp_path / "p" / "other.py").write_text("")
+    (tmp_path / "p" / "celery.py").write_text(module_text)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.conformance]\napp = "p.celery:missing"\ndocs = []\nmode = "static"\n'
+    )
+    done = run_cli(tmp_path, "check")
+    if refused:
+        assert done.returncode == 2
+        assert done.stderr.strip() == (
+            "conformance: error: p.celery:missing: module 'p.celery' has no attribute 'missing'"
+        )
+    else:
+        assert done.returncode == 0, done.stderr

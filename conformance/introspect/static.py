@@ -211,6 +211,11 @@ def resolve_app_module(config: Config, source: SourceScan, app: str) -> str | No
         if info is not None and _defines_app(info.context, attr):
             return module
     if existing:
+        module, attr = candidates[0]
+        info = source.modules.get(module)
+        if ":" in app and attr and info is not None and _bound_nowhere(info.context, attr):
+            # The same clear stop as the live import's AttributeError.
+            raise ConformanceError(f"module '{module}' has no attribute '{attr}'", app)
         # The attribute is made at run time (or imported oddly): the module still is
         # where the app lives.
         return existing[0]
@@ -218,6 +223,27 @@ def resolve_app_module(config: Config, source: SourceScan, app: str) -> str | No
     raise ConformanceError(
         f"app `{app}`: module `{candidates[0][0]}` not found on the search paths", where
     )
+
+
+def _bound_nowhere(ctx: ModuleContext, attr: str) -> bool:
+    """Whether the module surely has no ``attr``: never assigned, imported, defined,
+    star-imported, and no ``globals()``/``setattr``/module ``__getattr__`` that could make
+    it at run time."""
+    name = attr.partition(".")[0]
+    if name in ctx.names or name in ctx.imports or ctx.star_imported:
+        return False
+    dynamic = ("globals", "setattr", "vars")
+    for node in ast.walk(ctx.tree):
+        defined = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        if (
+            (defined and getattr(node, "name", None) in (name, "__getattr__"))
+            # bound some way we do not model (a loop, `global`, a walrus)
+            or (isinstance(node, ast.Name) and node.id == name)
+            or (isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names))
+            or (isinstance(node, ast.Call) and dotted(node.func) in dynamic)
+        ):
+            return False
+    return True
 
 
 def _defines_app(ctx: ModuleContext, attr: str | None) -> bool:
