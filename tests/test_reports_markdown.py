@@ -213,6 +213,23 @@ def test_a_broken_template_is_one_clear_error(tmp_path: Path, source: str, expec
     assert caught.value.line_text().startswith(str(tmp_path / expected))
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",  # Python's internals
+        "{{ title.__class__.__init__.__globals__ }}",
+        "{% for c in result.__class__.__mro__ %}{{ c }}{% endfor %}",
+    ],
+)
+def test_a_users_template_runs_in_a_sandbox(tmp_path: Path, source: str) -> None:
+    template = tmp_path / "mine.md.j2"
+    template.write_text(source, encoding="utf-8")
+    with pytest.raises(ConformanceError) as caught:
+        render_markdown(seed_result(), template=template, rules={})
+    assert caught.value.line_text().startswith(f"{template}: template error: ")
+    assert "unsafe" in caught.value.message
+
+
 def test_a_missing_template_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConformanceError, match="template not found"):
         render_markdown(seed_result(), template=tmp_path / "nope.j2", rules={})

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from conformance.errors import ConformanceError
 from conformance.findings import CheckResult, Conforming, Finding, Severity, sort_key
@@ -188,7 +189,9 @@ def render_markdown(
     else:
         loader = jinja2.FileSystemLoader(template.parent)
         name = template.name
-    environment = jinja2.Environment(
+    # Sandboxed: a user's template (`--template`) is code we run; it may read the report
+    # context, never reach Python's internals (`''.__class__.__mro__`…).
+    environment = SandboxedEnvironment(
         loader=loader,
         autoescape=False,
         undefined=jinja2.StrictUndefined,
