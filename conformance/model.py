@@ -285,6 +285,12 @@ class Service:
     autoscale: str | None = None  # `--autoscale=10,3` (max,min)
 
 
+def queues_unknown(process: Service | Worker) -> bool:
+    """Whether a worker's ``-Q`` comes from a variable only run time knows
+    (``-Q $QUEUES``, a Helm value we could not resolve): it may consume any queue."""
+    return any("$" in queue for queue in process.queues)
+
+
 @dataclass(frozen=True)
 class Setting:
     """An app setting under its lower-case Celery name (``task_time_limit``)."""

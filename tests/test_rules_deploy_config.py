@@ -185,3 +185,26 @@ def test_exclusions_are_read_from_the_command_line() -> None:
 
     found = services_from_shell_text("celery -A proj worker -X archive,slow\n", path="run.sh")
     assert found.spec.services[0].exclude_queues == ("archive", "slow")
+
+
+@pytest.mark.parametrize("selection", ["$QUEUES", "${CELERY_QUEUES}", "$HELM_VALUE"])
+def test_a_worker_whose_queues_only_run_time_knows_leaves_queues_unjudged(selection: str) -> None:
+    # `-Q $QUEUES` may consume any queue: no deploy.queue-unconsumed, no profile-missing.
+    from conformance.model import Worker
+
+    worker = Service("worker", "worker", queues=(selection,))
+    actual = Spec(
+        services=(worker,),
+        queues=(Queue("mail"), Queue("archive")),
+        tasks=(code_task("app.t.send", queue="mail"), code_task("app.t.keep", queue="archive")),
+    )
+    documented = Spec(workers=(Worker("archiver", queues=("archive",)),))
+    assert outcome(documented, actual, "deploy.") == set()
+    assert outcome(documented, actual, "worker.") == set()
+    # With the selection known, the same worker leaves `archive` unconsumed.
+    known = Spec(
+        services=(Service("worker", "worker", queues=("mail",)),),
+        queues=actual.queues,
+        tasks=actual.tasks,
+    )
+    assert outcome(Spec(), known, "deploy.") == {("deploy.queue-unconsumed", "archive")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance.findings import Conforming, Finding
-from conformance.model import Service
+from conformance.model import Service, queues_unknown
 from conformance.rules.context import Context
 from conformance.rules.registry import define, drift
 
@@ -66,7 +66,9 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
             yield Conforming(CATEGORY, doc.name, doc.source, found.source)
 
     workers = [s for s in deployed if s.role == "worker"]
-    if not workers or partial:
+    if not workers or partial or any(queues_unknown(w) for w in workers):
+        # A worker whose -Q only run time knows may consume any of them: not judged
+        # (its `not-judged` notice says why).
         return
     consumed = {q for w in workers for q in ctx.consumes(w)}
     # Declared explicitly, or where a registered task is routed; an implicit default

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from conformance.celery_naming import base_name
 from conformance.findings import Conforming, Finding
-from conformance.model import Location, Service, Worker
+from conformance.model import Location, Service, Worker, queues_unknown
 from conformance.rules.context import Context
 from conformance.rules.registry import define, drift
 
@@ -146,7 +146,7 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
             profiles.setdefault(service.name, service)
     for name, profile in profiles.items():
         match = _profile_match(profile, ctx)
-        if match is None and any(s.dynamic for s in ctx.actual.services):
+        if match is None and any(s.dynamic or queues_unknown(s) for s in ctx.actual.services):
             continue  # The worker may be in a deploy file we could not read.
         if match is None:
             queues = ", ".join(f"`{q}`" for q in profile.queues) or "the default queue"
