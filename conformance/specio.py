@@ -9,6 +9,7 @@ dataclass fields of each item; locations are written ``path:line``; schedules as
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from typing import Any
 import yaml
 
 from conformance.errors import ConformanceError
-from conformance.model import SECTIONS, Location, Origin, Schedule, Spec, Timing
+from conformance.model import SECTIONS, Location, Origin, Schedule, Spec, Task, Timing
 from conformance.schedules import from_yaml, to_yaml
 from conformance.yamlsafe import BoundedLoader
 
@@ -93,6 +94,15 @@ class _LinedDict(dict[Any, Any]):
 
 
 def _construct_lined_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LinedDict:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if key is not None and key in seen:
+            # YAML would keep the last silently; a spec that says a thing twice is a typo.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key `{key}`", key_node.start_mark
+            )
+        seen.add(key)
     mapping = _LinedDict(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
     return mapping
@@ -115,7 +125,8 @@ def load_spec_text(text: str, path: str, *, default_origin: Origin = Origin.SPEC
         raise ConformanceError(f"not valid YAML: {problem}", path, line) from None
     if not isinstance(data, dict):
         raise ConformanceError("a spec file must be a mapping with `version: 1`", path, 1)
-    if data.get("version") != VERSION:
+    version = data.get("version")
+    if isinstance(version, bool) or version != VERSION:  # `version: true` is not 1
         raise ConformanceError(
             f"unsupported spec version {data.get('version')!r} (expected {VERSION})",
             path,
@@ -162,6 +173,8 @@ def _item_from_data(cls: type[Any], raw: Any, path: str, default_origin: Origin)
             kwargs[key] = _convert(hints[key], value)
         except (TypeError, ValueError) as exc:
             raise ConformanceError(f"field `{key}`: {exc}", path, line) from None
+    if cls is Task:
+        _check_options(kwargs.get("options") or {}, path, line)
     kwargs.setdefault("origin", default_origin)
     if "source" not in kwargs and line is not None:
         kwargs["source"] = Location(path, line)
@@ -169,6 +182,26 @@ def _item_from_data(cls: type[Any], raw: Any, path: str, default_origin: Origin)
         return cls(**kwargs)
     except TypeError as exc:
         raise ConformanceError(f"{cls.__name__.lower()}: {exc}", path, line) from None
+
+
+# Task options that are counts or durations: a finite number, not negative.
+_NUMERIC_OPTIONS = frozenset(
+    {"time_limit", "soft_time_limit", "max_retries", "default_retry_delay", "expires",
+     "retry_backoff_max", "countdown", "priority"}
+)  # fmt: skip
+
+
+def _check_options(options: Mapping[str, Any], path: str, line: int | None) -> None:
+    for key, value in options.items():
+        if key not in _NUMERIC_OPTIONS or value is None:
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or value < 0:
+            raise ConformanceError(
+                f"field `options.{key}`: must be a finite number of at least 0, not {value!r}",
+                path,
+                line,
+            )
 
 
 def _timing_from_data(raw: dict[str, Any], path: str, line: int | None) -> Timing | None:

@@ -122,3 +122,46 @@ def test_bad_spec_files_are_one_located_line(text: str, message: str) -> None:
     with pytest.raises(ConformanceError) as caught:
         load_spec_text(text, "s.yaml")
     assert caught.value.line_text().startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("version: true\n", 1, "unsupported spec version True"),
+        ("version: 1\ntasks:\n  - name: a\n    name: b\n", 4, "duplicate key `name`"),
+        ("version: 1\nversion: 1\n", 2, "duplicate key `version`"),
+        (
+            "version: 1\ntasks:\n  - name: a\n    options: {time_limit: .inf}\n",
+            3,
+            "options.time_limit",
+        ),
+        (
+            "version: 1\ntasks:\n  - name: a\n    options: {max_retries: -1}\n",
+            3,
+            "options.max_retries",
+        ),
+        (
+            "version: 1\ntasks:\n  - name: a\n    options: {soft_time_limit: .nan}\n",
+            3,
+            "options.soft_time_limit",
+        ),
+        (
+            "version: 1\ntasks:\n  - name: a\n    options: {time_limit: true}\n",
+            3,
+            "options.time_limit",
+        ),
+    ],
+)
+def test_odd_spec_values_are_located_errors(text: str, line: int, message: str) -> None:
+    with pytest.raises(ConformanceError) as caught:
+        load_spec_text(text, "s.yaml")
+    assert caught.value.line == line
+    assert message in caught.value.message
+
+
+def test_ordinary_options_still_load() -> None:
+    spec = load_spec_text(
+        "version: 1\ntasks:\n  - name: a\n    options: {time_limit: 60, max_retries: 0, rate_limit: 10/m}\n",
+        "s.yaml",
+    )
+    assert dict(spec.tasks[0].options) == {"time_limit": 60, "max_retries": 0, "rate_limit": "10/m"}
