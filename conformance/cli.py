@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace) -> Config:
+    if args.root is not None and not args.root.is_dir():
+        raise ConformanceError("--root: directory not found", str(args.root))
     config = load_config(args.config, cwd=args.root)
     if args.root is not None and args.config is not None:
         config = config.with_overrides(root=args.root.resolve())
@@ -171,6 +173,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from conformance.extract import extract_docs
     from conformance.specio import dump_spec
 
+    if args.root is not None and not args.root.is_dir():
+        raise ConformanceError("--root: directory not found", str(args.root))
     root = (args.root or Path.cwd()).resolve()
     missing = [p for p in args.docs if not p.is_file()]
     if missing:

@@ -176,3 +176,24 @@ def test_a_spec_file_with_an_unknown_field_is_located(tmp_path: Path) -> None:
         run("diff", str(spec), str(spec), cwd=tmp_path),
         f"{spec}:3: unknown field `queu` in task",
     )
+
+
+@pytest.mark.parametrize("command", [["check"], ["extract", "x.md"], ["introspect"]])
+def test_a_root_that_does_not_exist_says_so(tmp_path: Path, command: list[str]) -> None:
+    missing = tmp_path / "nope"
+    done = run(*command, "--root", str(missing), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"conformance: error: {missing}: --root: directory not found"
+
+
+def test_an_app_that_exits_during_import_says_so(tmp_path: Path) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "__init__.py").write_text("")
+    (tmp_path / "p" / "celery.py").write_text("import os\nos._exit(0)\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.conformance]\napp = "p.celery:app"\ndocs = []\nmode = "live"\n'
+    )
+    done = run("check", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "the app exited during import (exit status 0)" in done.stderr
+    assert "not valid JSON" not in done.stderr

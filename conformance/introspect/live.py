@@ -135,6 +135,12 @@ def run_probe(config: Config) -> dict[str, Any]:
     if status < 0:
         name = _signal_name(-status)
         raise ConformanceError(f"{app}: the probe was killed by signal {name}{_tail(stderr)}")
+    if not stdout.strip():
+        # Nothing came back: the import ended the process (`sys.exit`, `os._exit`).
+        raise ConformanceError(
+            f"{app}: the app exited during import (exit status {status}) before the probe "
+            f"could answer{_tail(stderr)}"
+        )
     try:
         document = json.loads(stdout.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
