@@ -100,7 +100,7 @@ CAUSES = [
     (
         "import os\nos._exit(5)\n",
         10,
-        "brokenapp:app: probe output is not valid JSON (exit status 5)",
+        "brokenapp:app: the app exited during import (exit status 5) before the probe could answer",
     ),
     # a segfault in C code
     (
