@@ -45,6 +45,8 @@ class Config:
     rules: Mapping[str, RuleLevel] = field(default_factory=dict)
     source: Path | None = None
     apps: tuple[str, ...] = ()
+    # The line of each key in `source`, for notices about a configured value.
+    key_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         # ``app`` and ``apps`` always agree: ``app`` is the first of ``apps``; an ``app``
@@ -196,7 +198,7 @@ def config_from_mapping(
             values[key] = float(value)
         elif key == "rules":
             values[key] = _check_rules(value, where)
-    return Config(root=root.resolve(), source=source, **values)
+    return Config(root=root.resolve(), source=source, key_lines=dict(lines or {}), **values)
 
 
 def _check_apps(value: Any, where: str) -> tuple[str, ...]:

@@ -197,3 +197,17 @@ def test_an_app_that_exits_during_import_says_so(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "the app exited during import (exit status 0)" in done.stderr
     assert "not valid JSON" not in done.stderr
+
+
+def test_a_missing_monitoring_module_is_noted_at_its_config_line(tmp_path: Path) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "__init__.py").write_text("")
+    (tmp_path / "p" / "celery.py").write_text('from celery import Celery\napp = Celery("p")\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.conformance]\napp = "p.celery:app"\ndocs = []\n'
+        'monitoring = ["p.nomod"]\nmode = "live"\n'
+    )
+    done = run("check", "--format", "json", cwd=tmp_path)
+    notices = json.loads(done.stdout)["notices"]
+    (missing,) = [n for n in notices if n["kind"] == "import-error"]
+    assert (missing["path"], missing["line"]) == ("pyproject.toml", 7)

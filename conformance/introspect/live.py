@@ -326,6 +326,16 @@ def _error_line(app: str, error: Mapping[str, Any], config: Config) -> str:
     return f"{app}: {message}{at}"
 
 
+def _config_location(config: Config, key: str) -> Location | None:
+    if config.source is None:
+        return None
+    try:
+        path = config.source.resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        path = config.source.as_posix()
+    return Location(path, config.key_lines.get(key, 1))
+
+
 def _location(where: str, config: Config) -> Location:
     parsed = Location.parse(where)
     return Location(config.rel(parsed.path), parsed.line)
@@ -361,6 +371,9 @@ def result_from_document(document: Mapping[str, Any], config: Config) -> LiveRes
     for failed in document.get("monitoring_errors", []):
         where = failed.get("where")
         location = _location(where, config) if isinstance(where, str) and where else None
+        if location is None and config.source is not None:
+            # A module that is not there: the config line that names it.
+            location = _config_location(config, "monitoring")
         notices.append(
             Notice(
                 "import-error",
