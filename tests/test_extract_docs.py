@@ -200,3 +200,17 @@ def test_setting_table_values_with_units(setting: str, written: str, value: obje
     page = f"# Settings\n\n| Setting | Value |\n| --- | --- |\n| `{setting}` | {written} |\n"
     found = extract_text(page, "docs/settings.md")
     assert found.spec.setting(setting) == value
+
+
+def test_a_doc_conflict_is_noted_on_the_page_of_the_later_statement(tmp_path: Path) -> None:
+    # Pages fold together at the end: the notice must not land on the last page read.
+    first = tmp_path / "a.md"
+    first.write_text("# Celery tasks\n\n| Task | Queue |\n| --- | --- |\n| `tasks.x` | `one` |\n")
+    second = tmp_path / "b.md"
+    second.write_text("# Celery tasks\n\n| Task | Queue |\n| --- | --- |\n| `tasks.x` | `two` |\n")
+    third = tmp_path / "c.md"
+    third.write_text("# Other\n\nNothing here.\n")
+    found = extract_docs([first, second, third], tmp_path)
+    (conflict,) = [n for n in found.notices if n.kind == "doc-conflict"]
+    assert (conflict.path, conflict.line) == ("b.md", 5)
+    assert "'one' first, then 'two'" in conflict.message

@@ -234,12 +234,12 @@ def _merge_fill(first: Item, later: Item, _out: Collector) -> Item:
 
 
 def _conflict(out: Collector, what: str, first: object, later: object, item: Item) -> None:
+    # Pages share one collector and fold at the end: the notice belongs to the page of the
+    # later statement, not to whichever page was read last.
     source = getattr(item, "source", None)
-    out.notice(
-        "doc-conflict",
-        f"{what} is stated twice: {first!r} first, then {later!r}; the first is used",
-        source.line if isinstance(source, Location) else None,
-    )
+    path, line = (source.path, source.line) if isinstance(source, Location) else (out.path, None)
+    message = f"{what} is stated twice: {first!r} first, then {later!r}; the first is used"
+    out.notices.append(Notice("doc-conflict", message, path, line))
 
 
 def _signal_key(item: Item) -> Hashable:
