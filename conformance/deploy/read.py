@@ -95,35 +95,37 @@ def read_deploy_files(
                 continue
             seen.add(file)
             extraction, notice = _read_one(file, _relative(file, root), origin)
-            spec = _through_entrypoints(extraction.spec, file.parent, root)
+            spec = _through_entrypoints(extraction.spec, file, root)
             result = result.merge(Extraction(spec, extraction.notices, extraction.waivers))
             notices.extend([notice] if notice else [])
     return Extraction(result.spec, result.notices + tuple(notices), result.waivers)
 
 
-def _through_entrypoints(spec: Spec, folder: Path, root: Path) -> Spec:
+def _through_entrypoints(spec: Spec, file: Path, root: Path) -> Spec:
     """Compose services whose ``entrypoint`` is a dispatching script and whose
     ``command`` is one of its words (``entrypoint: ./docker/entrypoint.sh``,
     ``command: worker-mail``) run what that branch runs: its celery worker, beat or
     Flower, read from the script."""
     if not any(s.role == "other" and s.command for s in spec.services):
         return spec
-    images = _image_entrypoints(spec, folder, root)
+    folder = file.parent
+    images = _image_entrypoints(spec, file, root) if file.suffix in _YAML_SUFFIXES else {}
     services = tuple(_dispatched(s, folder, root, images.get(s.name)) for s in spec.services)
     return replace(spec, services=services)
 
 
-def _image_entrypoints(spec: Spec, folder: Path, root: Path) -> dict[str, Path]:
-    """Service → the entrypoint script of the image Compose builds for it (``build:``
-    context and Dockerfile), for services whose ``command`` is a single word."""
+def _image_entrypoints(spec: Spec, compose: Path, root: Path) -> dict[str, Path]:
+    """Service → the entrypoint script of the image the Compose file ``compose`` builds for
+    it (``build:`` context and Dockerfile), for services whose ``command`` is one word.
+    The file is loaded again for its ``build:`` keys, only when such a service exists."""
     single = {
         s.name for s in spec.services if s.role == "other" and len((s.command or "").split()) == 1
     }
-    compose_file = next((s.source.path for s in spec.services if s.source), None)
-    if not single or compose_file is None:
+    if not single:
         return {}
+    folder = compose.parent
     try:
-        document = bounded_load((root / compose_file).read_text(encoding="utf-8"))
+        document = bounded_load(compose.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     services = document.get("services") if isinstance(document, dict) else None
