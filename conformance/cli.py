@@ -8,16 +8,19 @@ problem on standard error, never a traceback, never a partial report).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from conformance import __version__
 from conformance.config import FAIL_ON, MODES, Config, check_app_spec, load_config
 from conformance.errors import ConformanceError, ConformanceErrors
 from conformance.fileio import write_atomic
+from conformance.interrupts import Interrupted, exit_status, signals_as_interrupts
 
 FORMATS = ("text", "markdown", "json", "sarif", "github", "junit")
 
@@ -259,9 +262,10 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with signals_as_interrupts():
+            args = build_parser().parse_args(argv)
+            return COMMANDS[args.command](args)
     except ConformanceErrors as errors:
         for error in errors.errors:
             print(f"conformance: error: {error.line_text()}", file=sys.stderr)
@@ -269,9 +273,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConformanceError as error:
         print(f"conformance: error: {error.line_text()}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("conformance: interrupted", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt as interrupt:
+        # Everything started has been stopped and no file is half-written by now.
+        name = interrupt.signal_name if isinstance(interrupt, Interrupted) else "SIGINT"
+        print(f"conformance: interrupted ({name})", file=sys.stderr)
+        return exit_status(interrupt)
     except Exception as exc:  # A bug of ours: one line, and the traceback only on request.
         if os.environ.get("CONFORMANCE_DEBUG"):
             traceback.print_exc()
@@ -283,5 +289,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def run() -> NoReturn:
+    """The ``conformance`` command: :func:`main`, then leave without interpreter shutdown.
+
+    Tearing down every object of a large run takes time for nothing, and while it runs a
+    signal would no longer be ours to handle. Output is flushed first; an output pipe
+    closed by the reader (``| head``) is not an error of the run.
+    """
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

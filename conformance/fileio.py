@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from conformance.errors import ConformanceError
@@ -20,25 +23,58 @@ def write_atomic(path: Path, text: str) -> None:
     if path.is_symlink():
         path = path.resolve()
     mode = _mode_for(path)
+    if _is_read_only(path):
+        # A rename would replace it anyway (the folder is writable); like `cp` without
+        # `-f`, a file someone made read-only is not overwritten behind their back.
+        raise ConformanceError(
+            "is read-only; not replaced (make it writable or remove it)", str(path)
+        )
     folder = path.parent if str(path.parent) else Path(".")
+    tmp: str | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise ConformanceError(f"cannot write: {exc.strerror or exc}", str(path)) from None
-    try:
+        # Signals wait until `tmp` is known, so an interrupt can always remove the file.
+        with _signals_held():
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)  # mkstemp creates 0600 files: a report is not a secret.
         os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except BaseException as exc:  # SIGTERM and SIGHUP arrive here too (see interrupts.py)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         if isinstance(exc, OSError):
             raise ConformanceError(f"cannot write: {exc.strerror or exc}", str(path)) from None
         raise
+
+
+def _is_read_only(path: Path) -> bool:
+    """An existing regular file without write permission for us (or, as root, for anyone)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return False
+    if not stat.S_ISREG(status.st_mode):
+        return False
+    return not os.access(path, os.W_OK) or not status.st_mode & 0o222
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM/SIGHUP for the block (delivered right after it), where possible."""
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:  # pragma: no cover - Windows
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = block(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        block(signal.SIG_SETMASK, previous)
 
 
 def _mode_for(path: Path) -> int:

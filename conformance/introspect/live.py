@@ -24,6 +24,7 @@ from typing import Any, Literal, cast
 
 from conformance.config import Config
 from conformance.errors import ConformanceError
+from conformance.interrupts import raise_if_interrupted, stop_on_interrupt
 from conformance.model import (
     Bootstep,
     Extraction,
@@ -73,6 +74,8 @@ PASSED_PREFIXES = ("LC_", "CELERY_")
 _CAP_SLACK = 4096  # the error document that replaces an over-long answer
 _CAP_HINT = f" (set {MAX_OUTPUT_VARIABLE} to raise the cap)"
 _CHUNK = 65536
+_POLL_INTERVAL = 0.05  # how often the child is checked while its pipes stay open
+_DRAIN_GRACE = 0.5  # seconds to read what is left once the child has exited
 
 _METRIC_TYPES: dict[str, MetricType] = {
     "counter": "counter",
@@ -178,23 +181,28 @@ def _run_child(config: Config, request: bytes) -> tuple[bytes, bytes, int]:
     except OSError as exc:
         raise ConformanceError(f"cannot run the live probe with {python}: {exc}") from None
     try:
-        stdout, stderr = _exchange(child, request, config.timeout, output_cap() + _CAP_SLACK)
+        with stop_on_interrupt(lambda: _kill_group(child)):
+            stdout, stderr = _exchange(child, request, config.timeout, output_cap() + _CAP_SLACK)
     except subprocess.TimeoutExpired:
-        _kill_group(child)
-        child.wait()
+        raise_if_interrupted()
         raise ConformanceError(
             f"{config.app}: did not finish importing within {config.timeout:g} s"
         ) from None
     except _OutputOverflow:
-        _kill_group(child)
-        child.wait()
+        raise_if_interrupted()
         raise ConformanceError(
             f"{config.app}: probe output exceeds {output_cap()} bytes{_CAP_HINT}"
         ) from None
     finally:
+        # Every way out (answer, error, timeout, overflow, Ctrl-C, SIGTERM) ends the whole
+        # group: whatever the app started at import must not outlive the run. The leader
+        # is reaped only afterwards, so its group id cannot have been handed on.
+        _kill_group(child)
+        child.wait()
         for pipe in (child.stdin, child.stdout, child.stderr):
             if pipe is not None:
                 pipe.close()
+    raise_if_interrupted()  # the child was killed for it: not a crash to report
     return stdout, stderr, child.returncode
 
 
@@ -220,11 +228,21 @@ def _exchange(
         selector.register(child.stdout, selectors.EVENT_READ, out)
         selector.register(child.stderr, selectors.EVENT_READ, err)
         sent = 0
+        ended_at: float | None = None
         while selector.get_map():
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            left = deadline - now
             if left <= 0:
                 raise subprocess.TimeoutExpired(child.args, timeout)
-            for key, _events in selector.select(left):
+            if ended_at is None and _has_exited(child):
+                # The probe has answered and gone; a process the app forked may still
+                # hold the pipes open. Its group goes now, and what is left in the pipes
+                # is read for a moment (a daemon that left the group is not waited for).
+                ended_at = now
+                _kill_group(child)
+            elif ended_at is not None and now - ended_at > _DRAIN_GRACE:
+                break
+            for key, _events in selector.select(min(left, _POLL_INTERVAL)):
                 if key.fileobj is child.stdin:
                     try:
                         sent += os.write(key.fd, request[sent : sent + _CHUNK])
@@ -244,9 +262,27 @@ def _exchange(
                     raise _OutputOverflow
                 if buffer is err and len(err) > 2 * STDERR_KEEP:
                     del err[:-STDERR_KEEP]
-    left = max(deadline - time.monotonic(), 0.01)
-    child.wait(left)  # pipes closed but the process may linger: same deadline
+    # Pipes closed but the process may linger (it closed them itself): same deadline.
+    while not _has_exited(child):
+        if time.monotonic() >= deadline:
+            raise subprocess.TimeoutExpired(child.args, timeout)
+        time.sleep(0.01)
     return bytes(out), bytes(err[-STDERR_KEEP:])
+
+
+def _has_exited(child: subprocess.Popen[bytes]) -> bool:
+    """Whether the child has ended, without reaping it (``WNOWAIT``): while it is an
+    unreaped zombie its process group id stays its own, safe to kill."""
+    if child.returncode is not None:
+        return True
+    waitid = getattr(os, "waitid", None)
+    if waitid is None:  # pragma: no cover - platforms without waitid
+        return child.poll() is not None
+    try:
+        info = waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return info is not None
 
 
 def output_cap() -> int:
@@ -281,7 +317,7 @@ def child_environment(config: Config, parent: Mapping[str, str]) -> dict[str, st
 
 
 def _kill_group(child: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(child.pid, signal.SIGKILL)
 
 
