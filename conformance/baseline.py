@@ -16,6 +16,7 @@ from conformance.errors import ConformanceError
 from conformance.fileio import write_atomic
 from conformance.findings import Finding
 from conformance.model import Notice
+from conformance.nesting import REPORTED_DEPTH, too_deep_line
 
 SCHEMA = "conformance-baseline/1"
 
@@ -47,6 +48,12 @@ def load_baseline(path: Path, shown: str) -> Mapping[str, BaselineEntry]:
     except json.JSONDecodeError as exc:
         raise ConformanceError(
             f"baseline is not valid JSON: {exc.msg}", shown, exc.lineno
+        ) from None
+    except RecursionError:
+        raise ConformanceError(
+            f"baseline is not valid JSON: nested more than {REPORTED_DEPTH} levels deep",
+            shown,
+            too_deep_line(text),
         ) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise ConformanceError(f"not a conformance baseline (expected schema {SCHEMA})", shown)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from conformance.errors import ConformanceError
+from conformance.nesting import REPORTED_DEPTH, too_deep_line
 
 Mode = Literal["auto", "live", "static"]
 FailOn = Literal["error", "warning", "info", "never"]
@@ -113,17 +114,25 @@ def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
     if not path.is_file():
         raise ConformanceError("configuration file not found", str(path))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConformanceError(f"not valid TOML: {exc}", str(path), _toml_line(exc)) from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConformanceError(f"cannot read: {exc}", str(path)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConformanceError(f"not valid TOML: {exc}", str(path), _toml_line(exc)) from None
+    except RecursionError:
+        raise ConformanceError(
+            f"not valid TOML: nested more than {REPORTED_DEPTH} levels deep",
+            str(path),
+            too_deep_line(text, comments=True),
+        ) from None
     if path.name == "pyproject.toml":
         section = data.get("tool", {}).get("conformance", {})
     else:
         # A dedicated file (conformance.toml) may hold the keys at the top level.
         section = data.get("tool", {}).get("conformance", data)
-    lines = key_lines(path.read_text(encoding="utf-8"))
+    lines = key_lines(text)
     return config_from_mapping(section, root=path.parent, source=path, lines=lines)
 
 

@@ -1,4 +1,4 @@
-"""YAML with a budget for aliases: every YAML we read goes through :class:`BoundedLoader`.
+"""YAML with a budget for aliases and depth: every YAML we read goes through :class:`BoundedLoader`.
 
 An alias refers to an anchored node without copying it, so a few hundred bytes of
 ``&a [*b, *b, ...]`` nest into billions of elements as soon as anything walks the result
@@ -15,12 +15,21 @@ from typing import Any
 
 import yaml
 
+from conformance.nesting import REPORTED_DEPTH
+
 ALIAS_BUDGET = 10_000
 """Nodes the aliases of one YAML stream may stand for, in total."""
+MAX_DEPTH = REPORTED_DEPTH
+"""Collections nested deeper than this are refused (PyYAML composes them by recursion:
+``[[[[…`` some thousands deep would end in RecursionError, with no line)."""
 
 
 class AliasBudgetExceeded(yaml.MarkedYAMLError):
     """Aliases that would expand past :data:`ALIAS_BUDGET` nodes."""
+
+
+class NestedTooDeep(yaml.MarkedYAMLError):
+    """Collections nested past :data:`MAX_DEPTH` levels."""
 
 
 class BoundedLoader(yaml.SafeLoader):
@@ -29,6 +38,7 @@ class BoundedLoader(yaml.SafeLoader):
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._expanded = 0
+        self._depth = 0
         self._sizes: dict[int, int] = {}
 
     def compose_node(self, parent: Any, index: Any) -> Any:
@@ -42,7 +52,17 @@ class BoundedLoader(yaml.SafeLoader):
                         problem=f"aliases expand past {ALIAS_BUDGET:,} nodes (an alias bomb?)",
                         problem_mark=event.start_mark,
                     )
-        return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise NestedTooDeep(
+                    problem=f"nested more than {MAX_DEPTH} levels deep",
+                    problem_mark=event.start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def _size(self, node: yaml.Node) -> int:
         """The nodes ``node`` stands for once its aliases are expanded (memoized: an

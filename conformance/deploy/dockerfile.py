@@ -78,7 +78,7 @@ def _exec_form(value: str) -> list[str] | None:
         return None
     try:
         argv = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (or absurdly deep): the shell form
         return None
     return [str(a) for a in argv] if isinstance(argv, list) else None
 

@@ -146,7 +146,7 @@ def run_probe(config: Config) -> dict[str, Any]:
         )
     try:
         document = json.loads(stdout.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ConformanceError(
             f"{app}: probe output is not valid JSON (exit status {status}){_tail(stderr)}"
         ) from None
