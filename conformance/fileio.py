@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import stat
@@ -84,3 +85,35 @@ def _mode_for(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def why_unreadable(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file ("" for a folder), or None when it can.
+
+    Globs match FIFOs, sockets and symlinks that loop; reading a FIFO blocks until
+    someone writes to it, so nothing is opened before its mode says it is a regular file.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if path.is_symlink():
+            return f"is a symlink that {'loops' if exc.errno == errno.ELOOP else 'points nowhere'}"
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISDIR(mode):
+        return ""
+    if not stat.S_ISREG(mode):
+        return f"is not a regular file (a {_file_kind(mode)})"
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    return None
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "device"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from conformance.baseline import fixed_entry_notice, load_baseline
 from conformance.config import Config
 from conformance.errors import ConformanceError
 from conformance.extract import extract_docs
+from conformance.fileio import why_unreadable
 from conformance.findings import CheckResult, Finding
 from conformance.gcpause import no_cyclic_gc
 from conformance.introspect import introspect
@@ -18,10 +20,20 @@ from conformance.rules import run_rules
 from conformance.specio import load_spec_file
 
 
-def find_files(root: Path, patterns: Sequence[str], *, what: str, required: bool) -> list[Path]:
+def find_files(
+    root: Path,
+    patterns: Sequence[str],
+    *,
+    what: str,
+    required: bool,
+    skipped: list[Notice] | None = None,
+) -> list[Path]:
     """Files matching the globs (relative to ``root``), sorted, without duplicates.
 
-    A pattern without wildcards names one file, which must exist.
+    A pattern without wildcards names one file, which must exist. A glob match that is
+    not a readable regular file (a FIFO, a socket, a symlink that loops or dangles, a
+    file we may not read) is left out; with ``skipped`` given, each one is a notice there
+    instead of silence (folders are not content and are passed over).
     """
     found: dict[Path, None] = {}
     for pattern in patterns:
@@ -32,8 +44,11 @@ def find_files(root: Path, patterns: Sequence[str], *, what: str, required: bool
             found[path.resolve()] = None
             continue
         for path in sorted(root.glob(pattern)):
-            if path.is_file():
+            why = why_unreadable(path)
+            if why is None:
                 found[path.resolve()] = None
+            elif why and skipped is not None:
+                skipped.append(Notice("skipped", f"{what} {why}: skipped", _shown(path, root)))
     if required and not found:
         raise ConformanceError(
             f"no {what} matches {', '.join(patterns) or '(nothing configured)'}",
@@ -42,13 +57,23 @@ def find_files(root: Path, patterns: Sequence[str], *, what: str, required: bool
     return list(found)
 
 
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def documented_spec(config: Config) -> Extraction:
     """What the docs and the hand-written spec files say."""
     # `docs = []` is a choice: check the implementation against itself only.
+    skipped: list[Notice] = []
     doc_paths = find_files(
-        config.root, config.docs, what="Markdown doc", required=bool(config.docs)
+        config.root, config.docs, what="Markdown doc", required=bool(config.docs), skipped=skipped
     )
     documented = extract_docs(doc_paths, config.root)
+    if skipped:
+        documented = replace(documented, notices=documented.notices + tuple(skipped))
     spec_paths = find_files(config.root, config.specs, what="spec file", required=False)
     for path in spec_paths:
         documented = documented.merge(Extraction(load_spec_file(path, config.rel(path))))

@@ -22,6 +22,7 @@ from conformance.deploy.manifests import YamlProblem, yaml_services
 from conformance.deploy.procfile import services_from_procfile_text
 from conformance.deploy.shell import services_from_shell_text
 from conformance.errors import ConformanceError
+from conformance.fileio import why_unreadable
 from conformance.model import EnvVar, Extraction, Location, Notice, Origin, Service, Spec
 from conformance.yamlsafe import load as bounded_load
 
@@ -85,7 +86,7 @@ def read_deploy_files(
     notices: list[Notice] = []
     seen: set[Path] = set()
     for pattern in patterns:
-        files = _expand(pattern, root)
+        files = _expand(pattern, root, notices)
         if not files:
             if not glob.has_magic(pattern):
                 raise ConformanceError("deploy file not found", pattern)
@@ -179,13 +180,29 @@ def _dispatched(service: Service, folder: Path, root: Path, image_script: Path |
     return service
 
 
-def _expand(pattern: str, root: Path) -> list[Path]:
+def _expand(pattern: str, root: Path, notices: list[Notice]) -> list[Path]:
     if not glob.has_magic(pattern):
         candidate = root / pattern
         return [candidate.resolve()] if candidate.is_file() else []
-    base = root if not Path(pattern).is_absolute() else Path("/")
-    matches = glob.glob(pattern, root_dir=base, recursive=True)
-    return sorted({(base / match).resolve() for match in matches if (base / match).is_file()})
+    # pathlib's `**` does not descend into symlinked folders; glob.glob's does, and two
+    # `ln -s . x` links make it walk 2**40 paths.
+    relative = Path(pattern)
+    base = root
+    if relative.is_absolute():
+        base, relative = Path(relative.anchor), relative.relative_to(relative.anchor)
+    # As glob.glob does, `*` and `**` do not match hidden names (.git, .venv) unless the
+    # pattern itself names one.
+    hidden_ok = any(part.startswith(".") for part in relative.parts)
+    found: set[Path] = set()
+    for match in base.glob(relative.as_posix()):
+        if not hidden_ok and any(p.startswith(".") for p in match.relative_to(base).parts):
+            continue
+        why = why_unreadable(match)
+        if why is None:
+            found.add(match.resolve())
+        elif why:
+            notices.append(Notice("skipped", f"deploy file {why}: skipped", _relative(match, root)))
+    return sorted(found)
 
 
 def _relative(file: Path, root: Path) -> str:

@@ -33,8 +33,16 @@ from conformance.model import Extraction, Waiver
 # mdit-py-plugins reads as mkdocs/Material does: admonitions (`!!! note`, `??? tip`),
 # definition lists and YAML front matter. Without them an admonition's body after a blank
 # line is a code block, and the front matter a paragraph.
+MAX_NESTING = 100
+"""Block nesting markdown-it follows (lists count two levels, quotes one). Its presets stop
+at 20, and what is nested deeper is dropped without a word; 100 reads any real page and
+keeps the parser's recursion well inside Python's limit. Deeper content is a notice."""
+
+MAX_INDENTED = 8
+"""Indented Markdown inside indented Markdown (a tab in a tab in an admonition's tab…)."""
+
 PARSER = (
-    MarkdownIt("commonmark")
+    MarkdownIt("commonmark", {"maxNesting": MAX_NESTING})
     .enable("table")
     .use(admon_plugin)
     .use(deflist_plugin)
@@ -71,10 +79,10 @@ def extract_into(text: str, path: str, out: Collector, *, chunk_chars: int = CHU
     """Add one page's items to ``out`` (pages share it so mentions fold across pages)."""
     out.path = path
     with no_cyclic_gc():
-        _Walk(out, is_celery_page(text, path)).blocks(_top_level_blocks(text, chunk_chars))
+        _Walk(out, is_celery_page(text, path)).blocks(_top_level_blocks(text, chunk_chars, out))
 
 
-def _top_level_blocks(text: str, chunk_chars: int) -> Iterator[Node]:
+def _top_level_blocks(text: str, chunk_chars: int, out: Collector) -> Iterator[Node]:
     """The page's top-level blocks, parsed piece by piece (see :data:`CHUNK_CHARS`);
     token lines are page lines, as if the page had been parsed whole."""
     for first_line, piece in split_before_headings(text, chunk_chars):
@@ -83,7 +91,7 @@ def _top_level_blocks(text: str, chunk_chars: int) -> Iterator[Node]:
             for token in tokens:
                 if token.map is not None:
                     token.map = [token.map[0] + first_line, token.map[1] + first_line]
-        yield from block_tree(tokens)
+        yield from block_tree(tokens, out)
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -176,20 +184,50 @@ class Node:
         return self.token.tag
 
 
-def block_tree(tokens: list[Token]) -> list[Node]:
-    """The top-level blocks of a token stream, containers holding their children."""
+_READS_BLOCKS = frozenset(
+    {"blockquote_open", "list_item_open", "admonition_open", "dd_open", "bullet_list_open"}
+)
+"""Containers whose content markdown-it reads as blocks, and so stops reading at its limit."""
+
+
+def block_tree(tokens: list[Token], out: Collector | None = None) -> list[Node]:
+    """The top-level blocks of a token stream, containers holding their children.
+
+    A container opened at the parser's nesting limit comes back without its content:
+    markdown-it skips what it holds. ``out`` gets one notice naming those lines.
+    """
     top: list[Node] = []
     stack: list[list[Node]] = [top]
+    reported_at: int | None = None  # the level of the container already reported
     for token in tokens:
         if token.nesting == 1:
             node = Node(token.type.removesuffix("_open"), token, [])
             stack[-1].append(node)
             stack.append(node.children)
+            if (
+                out is not None
+                and reported_at is None
+                and token.level >= MAX_NESTING - 1
+                and token.type in _READS_BLOCKS
+                and token.map is not None
+            ):
+                reported_at = token.level
+                _too_deep(token.map, out)
         elif token.nesting == -1:
             stack.pop()
+            if token.level == reported_at:
+                reported_at = None
         else:
             stack[-1].append(Node(token.type, token, []))
     return top
+
+
+def _too_deep(
+    lines: list[int], out: Collector, limit: int = MAX_NESTING, what: str = "levels"
+) -> None:
+    first, end = lines[0] + 1, lines[1]
+    span = f"line {first}" if end <= first else f"lines {first}-{end}"
+    out.notice("too-deep", f"nested more than {limit} {what} deep: {span} skipped", first)
 
 
 # Prose, lists and tables are read as Celery items only on pages that talk about Celery:
@@ -243,10 +281,14 @@ class _Walk:
         self.celery_page = celery_page
         # The environment variable the open heading names (`WORKERS=<num>`), if any.
         self.variable: str | None = None
+        # Indented Markdown (tabs, definitions) is parsed again, once per level.
+        self.indented_depth = 0
 
-    def blocks(self, nodes: Iterable[Node]) -> None:
+    def blocks(self, nodes: Iterable[Node], after: Node | None = None) -> None:
+        """Read ``nodes`` in order; ``after`` is the block read just before them (a list
+        item's first paragraph), which may open an indented tab or definition."""
         pending: list[Directive] = []
-        prose_follows = False
+        prose_follows = after is not None and _opens_indented(after)
         for node in nodes:
             if node.type == "html_block":
                 pending.extend(self._directives(node))
@@ -258,9 +300,7 @@ class _Walk:
                 # in indented lines: Markdown, not code, on every documentation site.
                 self._indented_markdown(node)
                 continue
-            prose_follows = (
-                node.type == "paragraph" and _OPENS_INDENTED.match(_raw_inline(node)) is not None
-            )
+            prose_follows = _opens_indented(node)
             if not skip:
                 self.block(node)
         for directive in pending:
@@ -345,24 +385,35 @@ class _Walk:
         return kept
 
     def _indented_markdown(self, node: Node) -> None:
+        if self.indented_depth >= MAX_INDENTED:
+            # Each level parses its content again: past a few, the cost grows with the
+            # square of the depth (and the recursion with it). No page nests tabs so deep.
+            _too_deep(node.map or [_line(node) - 1, _line(node)], self.out, MAX_INDENTED, "tabs")
+            return
+        self.indented_depth += 1
+        try:
+            self._parse_indented(node)
+        finally:
+            self.indented_depth -= 1
+
+    def _parse_indented(self, node: Node) -> None:
         offset = _line(node) - 1
         tokens = PARSER.parse(node.content)
         for token in tokens:
             if token.map is not None:
                 token.map = [token.map[0] + offset, token.map[1] + offset]
-        self.blocks(block_tree(tokens))
+        self.blocks(block_tree(tokens, self.out))
 
     def _list_item(self, item: Node) -> None:
         children = list(item.children)
         if children and children[0].type == "paragraph":
             add_mentions(_inline_of(children[0]), _line(item), self.out)
             self._env_claims(_inline_of(children[0]), _line(item))
-        if children and children[0].type == "paragraph" and not self.celery_page:
-            children = children[1:]  # its text is prose, but nested code blocks still count
-        elif children and children[0].type == "paragraph":
-            read_list_item(_inline_of(children[0]), _line(item), self.section.topics, self.out)
-            children = children[1:]
-        self.blocks(children)
+        first = children[0] if children and children[0].type == "paragraph" else None
+        if first is not None and self.celery_page:
+            read_list_item(_inline_of(first), _line(item), self.section.topics, self.out)
+        # Its text is prose (read above, or not a Celery page); nested blocks still count.
+        self.blocks(children[1:] if first is not None else children, after=first)
 
     def _apply(self, pending: list[Directive], node: Node) -> bool:
         """Apply waiting directives to ``node``; True when the node is to be skipped."""
@@ -419,6 +470,10 @@ def add_mentions(text: str, line: int, out: Collector) -> None:
             at += text.count("\n", counted, match.start())
             counted = match.start()
             out.mention(name, at)
+
+
+def _opens_indented(node: Node) -> bool:
+    return node.type == "paragraph" and _OPENS_INDENTED.match(_raw_inline(node)) is not None
 
 
 def _line(node: Node) -> int:

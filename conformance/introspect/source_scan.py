@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.celery_naming import setting_name
+from conformance.fileio import why_unreadable
 from conformance.model import (
     UNREAD_FOLDERS,
     Extraction,
@@ -208,6 +209,11 @@ def _parse_files(
         is_package = path.name == "__init__.py"
         parts = relative.with_suffix("").parts
         module = ".".join(parts[:-1] if is_package else parts)
+        why = why_unreadable(path)
+        if why is not None:
+            if why:  # a folder named `x.py` is not a module: passed over
+                failed.append((Notice("skipped", f"module {why}: skipped", shown), module))
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
