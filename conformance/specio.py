@@ -22,6 +22,7 @@ from conformance.errors import ConformanceError
 from conformance.model import SECTIONS, Location, Origin, Schedule, Spec, Task, Timing
 from conformance.schedules import from_yaml, to_yaml
 from conformance.yamlsafe import BoundedLoader
+from conformance.yamlsafe import load as bounded_load
 
 VERSION = 1
 
@@ -108,14 +109,14 @@ def _construct_lined_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Li
     return mapping
 
 
-_LineLoader.add_constructor(
+_LineLoader.add_constructor(  # type: ignore[type-var]  # the stubs list PyYAML's loaders only
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_lined_mapping
 )
 
 
 def load_spec_text(text: str, path: str, *, default_origin: Origin = Origin.SPEC) -> Spec:
     try:
-        data = yaml.load(text, Loader=_LineLoader)
+        data = bounded_load(text, _LineLoader)
     except (RecursionError, MemoryError):
         raise ConformanceError("not valid YAML: nested too deeply", path, None) from None
     except yaml.YAMLError as exc:

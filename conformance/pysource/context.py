@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from conformance.model import Location, Notice, Origin
@@ -75,6 +76,11 @@ class ModuleContext:
     task_functions: dict[str, str] = field(default_factory=dict)
     # Filled by the metric recognizer: variable -> metric family name.
     metric_variables: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def top_classes(self) -> dict[str, ast.ClassDef]:
+        """The module's top-level classes by name (looked up once per task's ``base=``)."""
+        return {c.name: c for c in self.tree.body if isinstance(c, ast.ClassDef)}
 
     @property
     def is_snippet(self) -> bool:

@@ -209,10 +209,11 @@ def _counted_functions(
             or scope.qualname in referenced
         )
     }
+    counted_or_classes = counted_tops | classes
     return {
         scope.qualname
         for scope in ctx.scopes.values()
-        if scope.qualname.partition(".")[0] in counted_tops | classes
+        if scope.qualname.partition(".")[0] in counted_or_classes
     }
 
 

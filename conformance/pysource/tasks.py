@@ -208,7 +208,9 @@ def _base_class_options(
     """The options (and queue) a ``base=`` task class of this module sets as class
     attributes, its own bases in the module first: ``class DatabaseTask(Task):
     max_retries = 7`` gives every ``@app.task(base=DatabaseTask)`` seven retries."""
-    classes = {c.name: c for c in ctx.tree.body if isinstance(c, ast.ClassDef)}
+    if base is None:
+        return {}, None
+    classes = ctx.top_classes
     chain: list[str] = []
 
     def visit(name: str | None) -> None:
@@ -219,7 +221,7 @@ def _base_class_options(
             visit(dotted(parent))
         chain.append(node.name)
 
-    visit(dotted(base) if base is not None else None)
+    visit(dotted(base))
     options: dict[str, Any] = {}
     queue: str | None = None
     for name in chain:
