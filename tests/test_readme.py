@@ -22,3 +22,16 @@ def test_every_configuration_key_is_shown() -> None:
     config = README.split("```toml\n[tool.conformance]\n", 1)[1].split("```", 1)[0]
     shown = set(re.findall(r"^([a-z_]+) =", config, re.M))
     assert shown | {"rules"} == set(KNOWN_KEYS)
+
+
+SECURITY = (Path(__file__).resolve().parents[1] / "SECURITY.md").read_text(encoding="utf-8")
+
+
+def test_every_test_security_md_names_exists() -> None:
+    root = Path(__file__).resolve().parents[1]
+    named = re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?`", SECURITY)
+    assert len(named) > 20
+    for path, function in named:
+        source = (root / path).read_text(encoding="utf-8")
+        if function:
+            assert re.search(rf"^def {function}\(", source, re.M), f"{path}::{function}"

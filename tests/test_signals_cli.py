@@ -222,7 +222,7 @@ def test_an_ignored_sighup_stays_ignored(tmp_path: Path) -> None:
 def many_tasks_project(root: Path) -> Path:
     """A static project with enough drift for a report that takes a moment to write."""
     (root / "docs").mkdir(parents=True)
-    rows = "\n".join(f"| `bigapp.doc_only_{i}` | `q{i}` |" for i in range(3000))
+    rows = "\n".join(f"| `bigapp.doc_only_{i}` | `q{i}` |" for i in range(6000))
     (root / "docs" / "tasks.md").write_text(f"# Tasks\n\n| Task | Queue |\n| --- | --- |\n{rows}\n")
     (root / "bigapp.py").write_text(
         'from celery import Celery\napp = Celery("bigapp")\n\n@app.task\ndef ping():\n    pass\n'
@@ -255,7 +255,9 @@ def test_a_signal_while_writing_leaves_the_old_report_or_the_whole_new_one(
     for step in range(12):
         report.write_text("OLD")
         run = start_check(project, "--format", "json", "--output", str(report))
-        time.sleep(startup * 3 + max(full - startup * 3, 0.1) * step / 10)
+        # Well past start-up even on a busy machine, then across the rest of the run.
+        first = max(startup * 3, 0.4)
+        time.sleep(first + max(full - first, 0.1) * step / 10)
         run.send_signal(signum)
         _out, err = run.communicate(timeout=60)
         assert "Traceback" not in err
