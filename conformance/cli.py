@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--template", type=Path, metavar="FILE", help="Jinja2 template for --format markdown"
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument(
+        "--no-history",
+        dest="history",
+        action="store_false",
+        help="do not read git history to say which side of a drift moved (markdown)",
+    )
 
     extract = sub.add_parser("extract", help="documented spec of some pages, as spec YAML")
     extract.add_argument("docs", nargs="+", type=Path, metavar="DOC.md")
@@ -164,7 +170,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         result = run_check(config)
     text = render(
-        result, args.format, template=args.template, color=_use_color(args.color, args.output)
+        result,
+        args.format,
+        template=args.template,
+        color=_use_color(args.color, args.output),
+        history_root=config.root if args.history else None,
     )
     if args.write_baseline is not None:
         write_baseline(args.write_baseline, (*result.findings, *result.waived))

@@ -101,4 +101,9 @@ def test_files_are_written_only_by_write_atomic() -> None:
 
 def test_subprocesses_are_only_the_probe_and_git() -> None:
     spawns = [c for c in calls() if c[2].startswith("subprocess.")]
-    assert sorted({c[0] for c in spawns}) == ["diffbase.py", "introspect/live.py"]
+    # The probe, and git (for --diff-base, and for the history of drifted lines).
+    assert sorted({c[0] for c in spawns}) == [
+        "diffbase.py",
+        "introspect/live.py",
+        "reports/history.py",
+    ]

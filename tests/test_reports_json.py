@@ -69,9 +69,22 @@ def check_shape(value: Any, shape: Any, where: str = "$") -> None:
         assert type(value) is shape, f"{where}: {value!r} is not {shape.__name__}"
 
 
+COVERAGE = {
+    "claims": int,
+    "checked": int,
+    "conform": int,
+    "drift": int,
+    "not_judged": int,
+    "not_judged_spans": [{"path": (str, None), "line": (int, None), "why": str}],
+}
+
+
 def test_the_report_has_exactly_the_contracts_shape() -> None:
     report = json.loads(render_json(seed_result()))
-    check_shape(report, REPORT)
+    # The contract's keys first, in its order; our extensions after them.
+    assert list(report)[: len(REPORT)] == list(REPORT)
+    check_shape({key: report[key] for key in REPORT}, REPORT)
+    check_shape(report["coverage"], COVERAGE)
     assert report["schema"] == "conformance-report/1"
     assert report["tool"] == {"name": "conformance", "version": "0.1.0"}
     assert report["summary"] == {"error": 9, "warning": 2, "info": 1, "conforming": 4}
@@ -127,7 +140,7 @@ def test_waived_and_fixed_appear_only_when_non_empty(
     if changes.get("waived") == "first":
         changes["waived"] = seed_result().findings[:1]
     report = json.loads(render_json(seed_result(**changes)))
-    assert list(report)[len(REPORT) :] == extra_keys
+    assert list(report)[len(REPORT) :] == [*extra_keys, "coverage"]
     if "waived" in report:
         check_shape(report["waived"], [FINDING])
     if "fixed" in report:

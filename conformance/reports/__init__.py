@@ -11,6 +11,7 @@ from pathlib import Path
 from conformance.errors import ConformanceError
 from conformance.findings import CheckResult
 from conformance.reports.github import render_github
+from conformance.reports.history import History
 from conformance.reports.json_report import render_json
 from conformance.reports.junit import render_junit
 from conformance.reports.markdown import render_markdown
@@ -33,11 +34,18 @@ __all__ = [
 
 
 def render(
-    result: CheckResult, fmt: str, *, template: Path | None = None, color: bool = False
+    result: CheckResult,
+    fmt: str,
+    *,
+    template: Path | None = None,
+    color: bool = False,
+    history_root: Path | None = None,
 ) -> str:
     """``result`` in the format ``fmt`` (one of :data:`FORMATS`).
 
-    ``template`` (a Jinja2 file) only applies to ``markdown``; ``color`` only to ``text``.
+    ``template`` (a Jinja2 file) only applies to ``markdown``; ``color`` only to ``text``;
+    ``history_root`` (a project in git) lets the Markdown report say which side of a drift
+    moved (git is only run for that format).
     An unknown format, or a template with another format, raises :class:`ConformanceError`.
     """
     if fmt not in FORMATS:
@@ -47,7 +55,8 @@ def render(
     if fmt == "text":
         return render_text(result, color=color)
     if fmt == "markdown":
-        return render_markdown(result, template=template)
+        history = History(history_root) if history_root is not None else None
+        return render_markdown(result, template=template, history=history)
     if fmt == "json":
         return render_json(result)
     if fmt == "sarif":

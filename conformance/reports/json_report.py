@@ -14,6 +14,7 @@ from conformance.reports._common import (
     sorted_notices,
     tool_version,
 )
+from conformance.reports.coverage import coverage
 
 SCHEMA = "conformance-report/1"
 
@@ -22,7 +23,8 @@ def render_json(result: CheckResult) -> str:
     """The report as JSON text: contract key order, 2-space indent, trailing newline.
 
     ``waived`` (findings silenced by waivers or the baseline) and ``fixed`` (baseline
-    fingerprints that match nothing any more) are extensions, present only when non-empty.
+    fingerprints that match nothing any more) are extensions, present only when non-empty;
+    ``coverage`` (claims checked, conforming, drifted, not judged) is an extension too.
     """
     return json.dumps(report_object(result), indent=2, ensure_ascii=False) + "\n"
 
@@ -47,7 +49,24 @@ def report_object(result: CheckResult) -> dict[str, Any]:
         report["waived"] = [finding_object(f) for f in sorted_findings(result.waived)]
     if result.fixed:
         report["fixed"] = sorted(result.fixed)
+    report["coverage"] = _coverage_object(result)
     return report
+
+
+def _coverage_object(result: CheckResult) -> dict[str, Any]:
+    """How much of the docs was judged (an extension): counts, and every span not judged
+    with its place and why, so a user sees what to waive or write a spec for."""
+    found = coverage(result)
+    return {
+        "claims": found.claims,
+        "checked": found.checked,
+        "conform": found.conform,
+        "drift": found.drift,
+        "not_judged": found.not_judged,
+        "not_judged_spans": [
+            {"path": u.path, "line": u.line, "why": u.why} for u in found.unjudged
+        ],
+    }
 
 
 def finding_object(finding: Finding) -> dict[str, Any]:

@@ -9,9 +9,11 @@ and ``message`` for anything it inserts from ``result`` itself.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -31,7 +33,12 @@ from conformance.reports._common import (
     sorted_notices,
     tool_version,
 )
+from conformance.reports.coverage import coverage
+from conformance.reports.history import History
 from conformance.reports.markdown_escape import code_span, escape_markdown, markdown_message
+from conformance.reports.recommend import SHOWN, TIERS, Recommendation, recommendations
+from conformance.reports.timeline import beat_timeline
+from conformance.reports.topology import CLASS_LEGEND, topology_mermaid
 from conformance.rules.registry import Rule
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -165,19 +172,19 @@ class Issue:
     subjects: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    text: str
-    rules: tuple[str, ...]
-
-
 def render_markdown(
     result: CheckResult,
     *,
     template: Path | None = None,
     rules: Mapping[str, Rule] | None = None,
+    history: History | None = None,
+    now: datetime | None = None,
 ) -> str:
     """The Markdown report, from the packaged template or the user's ``template``.
+
+    ``history`` (the project's git history) lets recommendations say which side of a
+    drift probably moved. ``now`` is when the beat timeline's next runs count from
+    (default: ``$SOURCE_DATE_EPOCH`` if set, for reproducible reports, else the clock).
 
     ``rules`` defaults to the registry; recommendations quote each fired rule's ``fix``.
     A template that is missing, does not parse or uses an unknown name raises
@@ -205,7 +212,7 @@ def render_markdown(
     shown = str(template) if template is not None else name
     try:
         text = environment.get_template(name).render(
-            report_context(result, registered_rules() if rules is None else rules)
+            report_context(result, registered_rules() if rules is None else rules, history=history)
         )
     except jinja2.TemplateNotFound:
         raise ConformanceError("template not found", shown) from None
@@ -216,14 +223,27 @@ def render_markdown(
     return _tidy(text)
 
 
-def report_context(result: CheckResult, rules: Mapping[str, Rule]) -> dict[str, Any]:
+def report_context(
+    result: CheckResult,
+    rules: Mapping[str, Rule],
+    *,
+    history: History | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """What a template sees. Strings are ready Markdown; ``result`` is the raw data."""
+    now = now or report_time()
     return {
         "title": report_title(result.docs),
         "summary": _summary(result),
         "areas": _areas(result),
         "issues": _issues(result),
-        "recommendations": _recommendations(result, rules),
+        **_recommendation_context(result, rules, history),
+        "areas_table": _areas_table(result),
+        "topology": topology_mermaid(result),
+        "topology_legend": _legend(),
+        "timeline": _timeline(result, now),
+        "timeline_from": now.strftime("%Y-%m-%d %H:%M %Z").strip(),
+        "coverage": _coverage_context(result),
         "notices": tuple(
             (code_span(n.location) + ": " if n.location else "") + markdown_message(n.message)
             for n in sorted_notices(result.notices)
@@ -334,11 +354,14 @@ def _areas(result: CheckResult) -> tuple[Area, ...]:
             (f for f in findings if f.category == category),
             key=lambda f: (f.doc is None, f.doc or _NOWHERE, f.code or _NOWHERE, sort_key(f)),
         )
+        said = [(f.subject, _documented_bullet(f), f.doc) for f in mine if f.documented]
         fine = [c for c in conforming if c.category == category]
-        documented = [_documented_bullet(f) for f in mine if f.documented is not None]
-        documented += [_with_place(code_span(c.subject), c.doc) for c in fine]
+        said += [(c.subject, code_span(c.subject), c.doc) for c in fine]
+        documented = _one_per_subject(said)
+        # An item with a finding is not also "✓ as documented" in the same section.
+        flagged = {f.subject for f in mine}
         actual = _actual_bullets(mine)
-        actual += [_conforming_bullet(c) for c in fine]
+        actual += [_conforming_bullet(c) for c in fine if c.subject not in flagged]
         title = AREAS.get(category, category.replace("-", " ").capitalize())
         areas.append(Area(category, escape_markdown(title), tuple(documented), tuple(actual)))
     return tuple(areas)
@@ -369,7 +392,44 @@ def _documented_bullet(finding: Finding) -> str:
     pattern = DOC_PHRASES.get(finding.rule)
     if pattern is None:
         pattern = "{s}" if finding.documented == finding.subject else "{s}: {dt}"
-    return _with_place(_phrase(pattern, finding), finding.doc)
+    return _phrase(pattern, finding)
+
+
+def _one_per_subject(phrases: list[tuple[str, str, Location | None]]) -> list[str]:
+    """One bullet per subject: the facts several findings state about one item (its
+    options, its registered name, its route) joined on one line, at its first place.
+
+    A phrase that is only the subject adds nothing next to one that says more; phrases
+    that start with the subject are joined after it once (`` `t`: a; b ``).
+    """
+    order: dict[str, list[tuple[str, Location | None]]] = {}
+    for subject, phrase, place in phrases:
+        order.setdefault(subject, []).append((phrase, place))
+    bullets = []
+    for subject, said in order.items():
+        span = code_span(subject)
+        texts = list(dict.fromkeys(text for text, _ in said))
+        if len(texts) > 1:
+            texts = [t for t in texts if t != span] or texts
+        # What the item is called comes before what it is set to.
+        texts.sort(key=lambda t: t.startswith(span))
+        place = next((where for _, where in said if where is not None), None)
+        bullets.append(_with_place(_joined(span, texts), place))
+    return bullets
+
+
+def _joined(span: str, texts: list[str]) -> str:
+    if len(texts) == 1:
+        return texts[0]
+    heads = (span + ": ", span + " ")
+
+    def tail(text: str) -> str:
+        return text[len(span) :].removeprefix(":").strip() if text.startswith(heads) else text
+
+    if all(t.startswith(heads) for t in texts):
+        return f"{span}: " + "; ".join(tail(t) for t in texts)
+    # The first names the item (its registered name); the rest need not repeat it.
+    return "; ".join([texts[0], *(tail(t) for t in texts[1:])])
 
 
 # Two findings about one subject that read best as one sentence: (kept rule, dropped
@@ -385,7 +445,7 @@ def _actual_bullets(findings: list[Finding]) -> list[str]:
     rules_of: dict[str, set[str]] = {}
     for finding in findings:
         rules_of.setdefault(finding.subject, set()).add(finding.rule)
-    bullets = []
+    phrases: list[tuple[str, str, Location | None]] = []
     for finding in findings:
         rules = rules_of[finding.subject]
         if any(dropped == finding.rule and kept in rules for kept, dropped in _JOINED):
@@ -399,8 +459,8 @@ def _actual_bullets(findings: list[Finding]) -> list[str]:
             None,
         )
         pattern = joined or ACTUAL_PHRASES.get(finding.rule)
-        bullets.append(_with_place(_phrase(pattern, finding), finding.code))
-    return bullets
+        phrases.append((finding.subject, _phrase(pattern, finding), finding.code))
+    return _one_per_subject(phrases)
 
 
 def _conforming_bullet(item: Conforming) -> str:
@@ -428,21 +488,143 @@ def _rule_category_rank(rule: str, findings: list[Finding]) -> tuple[int, str]:
     return category_rank(category)
 
 
-def _recommendations(result: CheckResult, rules: Mapping[str, Rule]) -> tuple[Recommendation, ...]:
-    worst: dict[str, int] = {}
-    count: dict[str, int] = {}
-    for finding in result.findings:
-        worst[finding.rule] = max(worst.get(finding.rule, 0), finding.severity.rank)
-        count[finding.rule] = count.get(finding.rule, 0) + 1
-    ordered = sorted(worst, key=lambda r: (-worst[r], -count[r], r))
-    by_text: dict[str, list[str]] = {}
-    for rule_id in ordered:
-        rule = rules.get(rule_id)
-        # Fix texts are the rule authors' Markdown, not doc text: kept, on one line.
-        text = " ".join(rule.fix.split()) if rule is not None and rule.fix.strip() else ""
-        text = text or f"Resolve the {code_span(rule_id)} findings above."
-        by_text.setdefault(text, []).append(rule_id)
-    return tuple(Recommendation(text, tuple(ids)) for text, ids in by_text.items())
+def _recommendation_context(
+    result: CheckResult, rules: Mapping[str, Rule], history: History | None
+) -> dict[str, Any]:
+    """The recommendations (all, most important first), the shown ones by tier, and how
+    many more there are."""
+    every = recommendations(result, rules, direction=_direction_words(result, history))
+    shown = every[:SHOWN]
+    tiers = [
+        TierOfRecommendations(escape_markdown(title), tuple(r for r in shown if r.tier == tier))
+        for tier, title in TIERS.items()
+    ]
+    return {
+        "recommendations": every,
+        "recommendation_tiers": tuple(t for t in tiers if t.recommendations),
+        "more_recommendations": len(every) - len(shown),
+    }
+
+
+def _direction_words(
+    result: CheckResult, history: History | None
+) -> Callable[[Finding], str | None] | None:
+    if history is None:
+        return None
+    both = [f for f in result.findings if f.doc is not None and f.code is not None]
+    # One blame per file for every line asked about, not one per finding.
+    history.prefetch(loc for f in both for loc in (f.doc, f.code) if loc is not None)
+
+    def words(finding: Finding) -> str | None:
+        direction = history.direction(finding.doc, finding.code)
+        return direction.sentence() if direction is not None else None
+
+    return words
+
+
+@dataclass(frozen=True)
+class TierOfRecommendations:
+    title: str
+    recommendations: tuple[Recommendation, ...]
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    """One row of the summary table: an area, its counts and its section's anchor."""
+
+    title: str
+    anchor: str
+    errors: int
+    warnings: int
+    conforming: int
+
+
+def _areas_table(result: CheckResult) -> tuple[AreaRow, ...]:
+    rows = []
+    for number, area in enumerate(_areas(result), start=1):
+        mine = [f for f in result.findings if f.category == area.category]
+        rows.append(
+            AreaRow(
+                area.title,
+                github_anchor(f"{number}. {area.title}"),
+                sum(1 for f in mine if f.severity is Severity.ERROR),
+                sum(1 for f in mine if f.severity is Severity.WARNING),
+                sum(1 for c in result.conforming if c.category == area.category),
+            )
+        )
+    return tuple(rows)
+
+
+def github_anchor(heading: str) -> str:
+    """The id GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"\\(.)", r"\1", heading).lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def report_time() -> datetime:
+    """Now, or ``$SOURCE_DATE_EPOCH`` (the reproducible-builds convention) when set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
+
+
+def _legend() -> str:
+    return "; ".join(
+        f"{escape_markdown(name)}: {escape_markdown(meaning)}"
+        for name, meaning in CLASS_LEGEND.items()
+    )
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    """One row of the beat timeline, ready Markdown."""
+
+    name: str
+    documented: str
+    actual: str
+    documented_next: str
+    actual_next: str
+    drift: bool
+
+
+def _timeline(result: CheckResult, now: datetime) -> tuple[TimelineLine, ...]:
+    def words(text: str | None) -> str:
+        return escape_markdown(text) if text is not None else "—"
+
+    def times(runs: tuple[datetime, ...]) -> str:
+        return ", ".join(t.strftime("%Y-%m-%d %H:%M") for t in runs) or "—"
+
+    return tuple(
+        TimelineLine(
+            code_span(row.name),
+            words(row.documented),
+            words(row.actual),
+            times(row.documented_next),
+            times(row.actual_next),
+            row.drift,
+        )
+        for row in beat_timeline(result, now=now)
+    )
+
+
+@dataclass(frozen=True)
+class CoverageContext:
+    sentence: str
+    pages: tuple[str, ...]
+    spans: tuple[str, ...]
+
+
+def _coverage_context(result: CheckResult) -> CoverageContext:
+    found = coverage(result)
+    pages = tuple(f"{code_span(page)}: {plural(count, 'span')}" for page, count in found.by_page())
+    spans = tuple(
+        (code_span(f"{u.path}:{u.line}" if u.line else u.path) + ": " if u.path else "")
+        + markdown_message(u.why)
+        for u in found.unjudged
+    )
+    return CoverageContext(escape_markdown(found.sentence()), pages, spans)
 
 
 def _tidy(text: str) -> str:
