@@ -22,7 +22,7 @@ from conformance.errors import ConformanceError, ConformanceErrors
 from conformance.fileio import write_atomic
 from conformance.interrupts import Interrupted, exit_status, signals_as_interrupts
 
-FORMATS = ("text", "markdown", "json", "sarif", "github", "junit")
+FORMATS = ("text", "markdown", "json", "sarif", "github", "junit", "pr-comment")
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:

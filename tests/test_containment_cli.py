@@ -163,7 +163,7 @@ def test_auto_mode_text_report_prints_the_fallback_notice(tmp_path: Path) -> Non
     assert done.returncode == 0
     assert done.stderr == ""
     assert (FALLBACK + "brokenapp:app: the probe was killed by signal SIGABRT\n") in done.stdout
-    assert "(mode: static" in done.stdout.splitlines()[-1]
+    assert "(mode: static" in done.stdout.splitlines()[-2]
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from conformance.reports import (
     render_json,
     render_junit,
     render_markdown,
+    render_pr_comment,
     render_sarif,
     render_text,
 )
@@ -29,11 +30,12 @@ RENDERERS: dict[str, Callable[[CheckResult], str]] = {
     "sarif": render_sarif,
     "github": render_github,
     "junit": render_junit,
+    "pr-comment": render_pr_comment,
 }
 
 
 def test_formats_are_the_contracts_in_its_order() -> None:
-    assert FORMATS == ("text", "markdown", "json", "sarif", "github", "junit")
+    assert FORMATS == ("text", "markdown", "json", "sarif", "github", "junit", "pr-comment")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

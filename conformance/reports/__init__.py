@@ -14,12 +14,12 @@ from conformance.reports.github import render_github
 from conformance.reports.history import History
 from conformance.reports.json_report import render_json
 from conformance.reports.junit import render_junit
-from conformance.reports.markdown import render_markdown
+from conformance.reports.markdown import render_markdown, render_pr_comment
 from conformance.reports.sarif import render_sarif
 from conformance.reports.text import render_text
 
-FORMATS = ("text", "markdown", "json", "sarif", "github", "junit")
-"""Every ``--format`` value, in the contract's order."""
+FORMATS = ("text", "markdown", "json", "sarif", "github", "junit", "pr-comment")
+"""Every ``--format`` value: the contract's, in its order, then ours (``pr-comment``)."""
 
 __all__ = [
     "FORMATS",
@@ -28,6 +28,7 @@ __all__ = [
     "render_json",
     "render_junit",
     "render_markdown",
+    "render_pr_comment",
     "render_sarif",
     "render_text",
 ]
@@ -57,6 +58,9 @@ def render(
     if fmt == "markdown":
         history = History(history_root) if history_root is not None else None
         return render_markdown(result, template=template, history=history)
+    if fmt == "pr-comment":
+        history = History(history_root) if history_root is not None else None
+        return render_pr_comment(result, history=history)
     if fmt == "json":
         return render_json(result)
     if fmt == "sarif":

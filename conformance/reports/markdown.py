@@ -43,6 +43,10 @@ from conformance.rules.registry import Rule
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_TEMPLATE = "report.md.j2"
+PR_TEMPLATE = "pr-comment.md.j2"
+PR_COMMENT_LIMIT = 60_000
+"""GitHub refuses comments over 65,536 characters; this leaves room for a workflow's
+own words around the report."""
 _NOWHERE = Location("", 0)
 FOLD_AFTER = 15
 """Bullet lists longer than this fold into a ``<details>`` block."""
@@ -191,15 +195,65 @@ def render_markdown(
     :class:`ConformanceError` with its path and line.
     """
     if template is None:
-        loader: jinja2.BaseLoader = jinja2.FileSystemLoader(TEMPLATES)
-        name = DEFAULT_TEMPLATE
+        folder, name = TEMPLATES, DEFAULT_TEMPLATE
     else:
-        loader = jinja2.FileSystemLoader(template.parent)
-        name = template.name
+        folder, name = template.parent, template.name
+    context = report_context(
+        result,
+        registered_rules() if rules is None else rules,
+        history=history,
+        now=now or report_time(),
+    )
+    return _render(folder, name, context, str(template) if template is not None else name)
+
+
+def render_pr_comment(
+    result: CheckResult,
+    *,
+    rules: Mapping[str, Rule] | None = None,
+    history: History | None = None,
+    now: datetime | None = None,
+) -> str:
+    """A pull-request comment: the summary table, the top recommendations, and the
+    findings folded in ``<details>``, within GitHub's comment limit.
+
+    Long sections are cut to their first bullets (the rest counted) until the comment
+    fits in :data:`PR_COMMENT_LIMIT` characters; cutting whole bullets keeps the Markdown
+    whole, where cutting the text would leave a fold or a fence open.
+    """
+    context = report_context(
+        result,
+        registered_rules() if rules is None else rules,
+        history=history,
+        now=now or report_time(),
+    )
+    areas: tuple[Area, ...] = context["areas"]
+    keep = max((max(len(a.documented), len(a.actual)) for a in areas), default=0)
+    context["fold_after"] = 10**9  # each section is one fold already
+    while True:
+        context["areas"] = tuple(_cut(area, keep) for area in areas)
+        text = _render(TEMPLATES, PR_TEMPLATE, context, PR_TEMPLATE)
+        if len(text) <= PR_COMMENT_LIMIT or keep == 0:
+            return text
+        keep //= 2
+
+
+def _cut(area: Area, keep: int) -> Area:
+    """``area`` with at most ``keep`` bullets a side, the rest counted in one more."""
+
+    def first(bullets: tuple[str, ...]) -> tuple[str, ...]:
+        if len(bullets) <= keep:
+            return bullets
+        return (*bullets[:keep], f"… and {len(bullets) - keep} more")
+
+    return replace(area, documented=first(area.documented), actual=first(area.actual))
+
+
+def _render(folder: Path, name: str, context: Mapping[str, Any], shown: str) -> str:
     # Sandboxed: a user's template (`--template`) is code we run; it may read the report
     # context, never reach Python's internals (`''.__class__.__mro__`…).
     environment = SandboxedEnvironment(
-        loader=loader,
+        loader=jinja2.FileSystemLoader(folder),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -209,11 +263,8 @@ def render_markdown(
     environment.filters["md"] = escape_markdown
     environment.filters["code"] = code_span
     environment.filters["message"] = markdown_message
-    shown = str(template) if template is not None else name
     try:
-        text = environment.get_template(name).render(
-            report_context(result, registered_rules() if rules is None else rules, history=history)
-        )
+        text = environment.get_template(name).render(context)
     except jinja2.TemplateNotFound:
         raise ConformanceError("template not found", shown) from None
     except jinja2.TemplateSyntaxError as error:
@@ -249,6 +300,7 @@ def report_context(
             for n in sorted_notices(result.notices)
         ),
         "fold_after": FOLD_AFTER,
+        "verdict": _verdict(result),
         "version": escape_markdown(tool_version()),
         "mode": escape_markdown(result.mode),
         "result": result,
@@ -560,6 +612,18 @@ def github_anchor(heading: str) -> str:
     text = re.sub(r"\\(.)", r"\1", heading).lower()
     text = re.sub(r"[^\w\- ]", "", text)
     return text.replace(" ", "-")
+
+
+def _verdict(result: CheckResult) -> str:
+    """``failing (27 errors)`` / ``passing`` — what the gate decides, in a few words."""
+    counts = [
+        plural(result.count(s), s.value) if s is not Severity.INFO else f"{result.count(s)} info"
+        for s in Severity
+        if result.count(s)
+    ]
+    if result.failed:
+        return f"failing ({', '.join(counts)})"
+    return f"passing ({', '.join(counts)})" if counts else "passing"
 
 
 def report_time() -> datetime:
