@@ -289,3 +289,11 @@ def test_the_committed_example_report_is_current() -> None:
     assert committed.read_text(encoding="utf-8") == done.stdout, (
         "examples/background-tasks/REPORT.md is stale: run the tests with UPDATE_SNAPSHOTS=1"
     )
+
+
+def test_the_readme_shows_the_example_reports_picture() -> None:
+    readme = (EXAMPLE.parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("  ```mermaid\n", 1)[1].split("\n  ```", 1)[0]
+    report = (EXAMPLE / "REPORT.md").read_text(encoding="utf-8")
+    drawn = report.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
+    assert [line.removeprefix("  ") for line in shown.splitlines()] == drawn.splitlines()
