@@ -96,6 +96,23 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--output", "-o", type=Path, metavar="FILE")
     diff.add_argument("--fail-on", choices=FAIL_ON, default="error")
 
+    init = sub.add_parser(
+        "init", help="find the Celery app, docs and deploy files; write [tool.conformance]"
+    )
+    init.add_argument("--root", type=Path, metavar="DIR", help="the repository (default: .)")
+    init.add_argument("--app", metavar="MODULE:ATTR", help="the Celery app, when several exist")
+    init.add_argument("--force", action="store_true", help="replace an existing table")
+    init.add_argument(
+        "--yes", action="store_true", help="never ask: take the first candidate and say so"
+    )
+    init.add_argument("--no-check", action="store_true", help="do not run a check afterwards")
+
+    fix = sub.add_parser("fix", help="edit the docs to match the code (the code is the truth)")
+    _add_config_options(fix)
+    mode = fix.add_mutually_exclusive_group()
+    mode.add_argument("--diff", action="store_true", help="print a unified diff (default)")
+    mode.add_argument("--write", action="store_true", help="apply the edits to the doc files")
+
     rules = sub.add_parser("rules", help="every rule, or one rule's page")
     rules.add_argument("rule", nargs="?", metavar="ID")
     rules.add_argument(
@@ -262,8 +279,22 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from conformance.adopt import run_init
+
+    return run_init(args)
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    from conformance.fixes import run_fix
+
+    return run_fix(_config(args), write=args.write)
+
+
 COMMANDS = {
     "check": cmd_check,
+    "init": cmd_init,
+    "fix": cmd_fix,
     "extract": cmd_extract,
     "introspect": cmd_introspect,
     "diff": cmd_diff,
