@@ -345,6 +345,18 @@ class Mention:
     kind: Literal["text", "example"] = "text"
 
 
+@dataclass(frozen=True)
+class GeneratedSection:
+    """A doc section between ``<!-- conformance:begin KIND -->`` and
+    ``<!-- conformance:end -->``: ``text`` is what the page holds there, to be compared
+    with what ``conformance fix`` would write (``docs.generated-stale``)."""
+
+    name: str
+    text: str = ""
+    source: Location | None = None
+    origin: Origin = Origin.DOCS
+
+
 Item: TypeAlias = (
     Task
     | Queue
@@ -361,6 +373,7 @@ Item: TypeAlias = (
     | Dispatch
     | EnvVar
     | Mention
+    | GeneratedSection
 )
 
 SECTIONS: dict[str, type[Any]] = {
@@ -379,6 +392,7 @@ SECTIONS: dict[str, type[Any]] = {
     "dispatches": Dispatch,
     "env": EnvVar,
     "mentions": Mention,
+    "generated": GeneratedSection,
 }
 """Spec YAML section name → item class, in the order sections are written."""
 
@@ -402,6 +416,7 @@ class Spec:
     dispatches: tuple[Dispatch, ...] = ()
     env: tuple[EnvVar, ...] = ()
     mentions: tuple[Mention, ...] = ()
+    generated: tuple[GeneratedSection, ...] = ()
 
     def merge(self, other: Spec) -> Spec:
         """Both specs' items, ``self``'s first."""

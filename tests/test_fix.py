@@ -234,3 +234,107 @@ def test_the_diff_of_a_file_without_a_last_newline_applies(tmp_path: Path, endin
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     subprocess.run(["git", "apply", "p.diff"], cwd=tmp_path, check=True)
     assert (tmp_path / "d.md").read_text() == new
+
+
+# --- generated sections ------------------------------------------------------------------
+
+SECTION_APP = """\
+from celery import Celery
+
+app = Celery("gen")
+app.conf.task_routes = {"gen.tasks.slow": {"queue": "slow"}}
+app.conf.beat_schedule = {"nightly": {"task": "gen.tasks.slow", "schedule": 3600}}
+
+
+@app.task(name="gen.tasks.fast", time_limit=30)
+def fast():
+    pass
+
+
+@app.task(name="gen.tasks.slow", max_retries=2)
+def slow():
+    pass
+"""
+
+SECTION_PAGE = """\
+# Background tasks
+
+Our tasks, generated from the code:
+
+<!-- conformance:begin tasks -->
+| Task | Queue |
+| --- | --- |
+| `gen.tasks.fast` | `celery` |
+<!-- conformance:end -->
+
+Beat:
+
+<!-- conformance:begin schedules -->
+<!-- conformance:end -->
+
+The end.
+"""
+
+
+def section_project(root: Path) -> Path:
+    (root / "gen").mkdir()
+    (root / "gen" / "__init__.py").write_text("")
+    (root / "gen" / "tasks.py").write_text(SECTION_APP)
+    (root / "docs").mkdir()
+    (root / "docs" / "tasks.md").write_text(SECTION_PAGE)
+    (root / "pyproject.toml").write_text(
+        '[tool.conformance]\napp = "gen.tasks:app"\ndocs = ["docs/*.md"]\nmode = "static"\n'
+    )
+    return root
+
+
+def test_a_stale_generated_section_is_a_finding_and_fix_writes_it(tmp_path: Path) -> None:
+    root = section_project(tmp_path)
+    stale = {
+        (f["rule"], f["subject"], f["doc"]["line"])
+        for f in json.loads(run_cli(root, "check", "--format", "json").stdout)["findings"]
+        if f["rule"] == "docs.generated-stale"
+    }
+    assert stale == {
+        ("docs.generated-stale", "tasks", 5),
+        ("docs.generated-stale", "schedules", 13),
+    }
+    done = run_cli(root, "fix", "--write")
+    assert done.returncode == 0, done.stderr
+    assert "2 generated sections written" in done.stderr
+    page = (root / "docs" / "tasks.md").read_text()
+    assert page == SECTION_PAGE.replace(
+        "| Task | Queue |\n| --- | --- |\n| `gen.tasks.fast` | `celery` |\n",
+        "| Task | Queue | Time limit | Soft time limit | Retries |\n"
+        "| --- | --- | --- | --- | --- |\n"
+        "| `gen.tasks.fast` | `celery` | 30 | — | 3 |\n"
+        "| `gen.tasks.slow` | `slow` | — | — | 2 |\n",
+    ).replace(
+        "<!-- conformance:begin schedules -->\n",
+        "<!-- conformance:begin schedules -->\n| Entry | Task | Schedule |\n"
+        "| --- | --- | --- |\n| `nightly` | `gen.tasks.slow` | every hour |\n",
+    )
+    after = json.loads(run_cli(root, "check", "--format", "json").stdout)
+    assert [f for f in after["findings"] if f["rule"] == "docs.generated-stale"] == []
+    assert {("docs", "tasks"), ("docs", "schedules")} <= {
+        (c["category"], c["subject"]) for c in after["conforming"]
+    }
+    again = run_cli(root, "fix", "--diff")
+    assert again.returncode == 0 and again.stdout == ""
+
+
+def test_a_marker_without_an_end_or_with_an_unknown_kind_is_a_notice(tmp_path: Path) -> None:
+    root = section_project(tmp_path)
+    (root / "docs" / "tasks.md").write_text(
+        "# Tasks\n\n<!-- conformance:begin routes -->\nx\n<!-- conformance:end -->\n\n"
+        "<!-- conformance:begin tasks -->\n"
+    )
+    notices = json.loads(run_cli(root, "check", "--format", "json").stdout)["notices"]
+    bad = [(n["line"], n["message"]) for n in notices if n["kind"] == "bad-marker"]
+    assert bad == [
+        (
+            3,
+            "generated section: unknown kind `routes` (use tasks, queues, schedules, metrics, workers)",
+        ),
+        (7, "generated section: no `<!-- conformance:end -->` follows"),
+    ]

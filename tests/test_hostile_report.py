@@ -8,6 +8,7 @@ and each hostile name must come back as the literal text of a code span.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,10 @@ def report_for(root: Path, names: list[str], cell: str) -> str:
     (root / "pyproject.toml").write_text(
         '[tool.conformance]\napp = "emptyapp:app"\ndocs = ["docs/*.md"]\n'
     )
-    done = run_cli(root, "check", "--mode", "static", "--format", "markdown", timeout=60)
+    # A fixed "now" (2026-01-01 00:00 UTC) for the beat timeline: a clock time must not
+    # look like a template that ran (`{{ 7*7 }}` → 49).
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "SOURCE_DATE_EPOCH": "1767225600"}
+    done = run_cli(root, "check", "--mode", "static", "--format", "markdown", env=env, timeout=60)
     assert done.returncode == 1, done.stderr
     assert done.stderr == ""
     return done.stdout

@@ -11,6 +11,7 @@ from conformance.model import (
     CanvasFlow,
     Dispatch,
     EnvVar,
+    GeneratedSection,
     Location,
     Mention,
     Metric,
@@ -68,6 +69,7 @@ EVERY_KIND = Spec(
     dispatches=(Dispatch("mail", "app.t.send", False, HERE), Dispatch(None, None, True)),
     env=(EnvVar("APP_WORKERS", 4, True, HERE), EnvVar("APP_SECRET", None, False)),
     mentions=(Mention("app.t:send", HERE),),
+    generated=(GeneratedSection("tasks", "| Task |\n| --- |\n", HERE),),
 )
 
 

@@ -16,6 +16,7 @@ from conformance.extract.blocks import read_fence
 from conformance.extract.claims import add_claims
 from conformance.extract.collect import Collector, demote_to_mentions
 from conformance.extract.context import Section
+from conformance.extract.generated import marked_sections
 from conformance.extract.inline_code import read_inline_calls
 from conformance.extract.prose import read_list_item, read_paragraph
 from conformance.extract.sentences import (
@@ -27,7 +28,7 @@ from conformance.extract.sentences import (
 from conformance.extract.tables import Columns, Table, TableRow, read_env_table, read_table
 from conformance.extract.values import code_spans, plain
 from conformance.gcpause import no_cyclic_gc
-from conformance.model import Extraction, Waiver
+from conformance.model import Extraction, GeneratedSection, Waiver
 
 # One pinned preset: CommonMark plus GFM tables, and the documentation-site syntax
 # mdit-py-plugins reads as mkdocs/Material does: admonitions (`!!! note`, `??? tip`),
@@ -78,8 +79,18 @@ def extract_text(text: str, path: str, *, chunk_chars: int = CHUNK_CHARS) -> Ext
 def extract_into(text: str, path: str, out: Collector, *, chunk_chars: int = CHUNK_CHARS) -> None:
     """Add one page's items to ``out`` (pages share it so mentions fold across pages)."""
     out.path = path
+    if "conformance:begin" in text:
+        _generated_sections(text, out)
     with no_cyclic_gc():
         _Walk(out, is_celery_page(text, path)).blocks(_top_level_blocks(text, chunk_chars, out))
+
+
+def _generated_sections(text: str, out: Collector) -> None:
+    for section in marked_sections(text):
+        if section.problem is not None:
+            out.notice("bad-marker", f"generated section: {section.problem}", section.begin)
+        else:
+            out.add(GeneratedSection(section.kind, section.content, out.at(section.begin)))
 
 
 def _top_level_blocks(text: str, chunk_chars: int, out: Collector) -> Iterator[Node]:

@@ -19,7 +19,10 @@ from conformance.fileio import write_atomic
 from conformance.findings import Finding
 from conformance.fixes.apply import apply_edits, unified_diff
 from conformance.fixes.plan import DocEdit, Plan, plan_edits
+from conformance.fixes.sections import regenerate
 from conformance.reports._common import one_line, plural
+from conformance.rules.context import Context
+from conformance.rules.generated import render_section
 
 __all__ = ["DocEdit", "Plan", "plan_edits", "run_fix"]
 
@@ -35,18 +38,24 @@ def run_fix(config: Config, *, write: bool) -> int:
     plan = plan_edits(result.findings, {p: t.splitlines() for p, t in texts.items()})
     changed: dict[str, str] = {}
     skipped: list[DocEdit] = []
-    for path in sorted({edit.path for edit in plan.edits}):
-        applied = apply_edits(texts[path], [e for e in plan.edits if e.path == path])
+    sections = 0
+    ctx = Context(result.documented, result.actual)
+    for path in sorted(texts):
+        mine = [e for e in plan.edits if e.path == path]
+        applied = apply_edits(texts[path], mine)
         skipped.extend(applied.skipped)
-        if applied.done:
-            changed[path] = applied.text
+        # Generated sections last: their content is written whole, whatever edits said.
+        text, written = regenerate(applied.text, lambda kind: render_section(kind, ctx))
+        sections += written
+        if text != texts[path]:
+            changed[path] = text
     if write:
         for path, text in changed.items():
             write_atomic(config.root / path, text)
     else:
         sys.stdout.write("".join(unified_diff(p, texts[p], t) for p, t in changed.items()))
         sys.stdout.flush()
-    _tell(plan, changed, skipped, write)
+    _tell(plan, changed, skipped, write, sections)
     return 1 if changed and not write else 0
 
 
@@ -59,12 +68,16 @@ def _read(path: Path, shown: str) -> str:
         raise ConformanceError(f"cannot read: {exc}", shown) from None
 
 
-def _tell(plan: Plan, changed: dict[str, str], skipped: Sequence[DocEdit], write: bool) -> None:
+def _tell(
+    plan: Plan, changed: dict[str, str], skipped: Sequence[DocEdit], write: bool, sections: int
+) -> None:
     """What was done and what is left, on standard error (standard output is the diff)."""
     edits = len(plan.edits) - len(skipped)
     verb = "made" if write else "to make"
+    written = f", {plural(sections, 'generated section')} written" if sections else ""
     print(
-        f"conformance fix: {plural(edits, 'edit')} {verb} in {plural(len(changed), 'file')}",
+        f"conformance fix: {plural(edits, 'edit')} {verb} in "
+        f"{plural(len(changed), 'file')}{written}",
         file=sys.stderr,
     )
     for edit in skipped:

@@ -11,6 +11,7 @@ from conformance.rules import (
     config,
     deploy,
     env,
+    generated,
     metrics,
     queues,
     routes,
@@ -36,6 +37,7 @@ CHECKS: tuple[Check, ...] = (
     deploy.check,
     config.check,
     env.check,
+    generated.check,
 )
 
 
