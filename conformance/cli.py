@@ -112,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode = fix.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff (default)")
     mode.add_argument("--write", action="store_true", help="apply the edits to the doc files")
+    mode.add_argument(
+        "--suggestions",
+        action="store_true",
+        help="print the edits as a GitHub review (JSON) with one-click suggestions",
+    )
 
     rules = sub.add_parser("rules", help="every rule, or one rule's page")
     rules.add_argument("rule", nargs="?", metavar="ID")
@@ -288,7 +293,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_fix(args: argparse.Namespace) -> int:
     from conformance.fixes import run_fix
 
-    return run_fix(_config(args), write=args.write)
+    return run_fix(_config(args), write=args.write, suggestions=args.suggestions)
 
 
 COMMANDS = {

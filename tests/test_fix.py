@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -88,7 +89,7 @@ def test_fix_write_leaves_exactly_the_unfixable_findings(tmp_path: Path) -> None
     others = digests(project, skip="docs/")
     done = run_cli(project, "fix", "--write")
     assert done.returncode == 0, done.stderr
-    assert done.stderr.startswith("conformance fix: 29 edits made in 1 file\n")
+    assert done.stderr.startswith("conformance fix: 28 edits made in 1 file\n")
     listed = [line for line in done.stderr.splitlines() if line.startswith("  ")]
     assert len(listed) == len(UNFIXABLE)
     assert findings_of(project) == UNFIXABLE
@@ -338,3 +339,27 @@ def test_a_marker_without_an_end_or_with_an_unknown_kind_is_a_notice(tmp_path: P
         ),
         (7, "generated section: no `<!-- conformance:end -->` follows"),
     ]
+
+
+def test_suggestions_are_a_github_review_that_makes_the_same_edits(tmp_path: Path) -> None:
+    project = example_copy(tmp_path)
+    original = (project / DOC).read_text().splitlines()
+    done = run_cli(project, "fix", "--suggestions")
+    assert done.returncode == 0, done.stderr
+    review = json.loads(done.stdout)
+    assert review["event"] == "COMMENT"
+    comments = review["comments"]
+    assert comments and all(c["path"] == DOC and c["side"] == "RIGHT" for c in comments)
+    # Applying every suggestion (last first) gives exactly what --write writes.
+    lines = list(original)
+    for comment in sorted(comments, key=lambda c: c["line"], reverse=True):
+        body = comment["body"]
+        fence = re.search(r"(`{3,})suggestion\n", body)
+        assert fence is not None
+        suggested = body.split(fence.group(0), 1)[1].rsplit(fence.group(1), 1)[0]
+        first = comment.get("start_line", comment["line"])
+        lines[first - 1 : comment["line"]] = suggested.splitlines()
+    written = example_copy(tmp_path / "written")
+    run_cli(written, "fix", "--write")
+    assert lines == (written / DOC).read_text().splitlines()
+    assert (project / DOC).read_text().splitlines() == original  # nothing written

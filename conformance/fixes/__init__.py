@@ -20,6 +20,7 @@ from conformance.findings import Finding
 from conformance.fixes.apply import apply_edits, unified_diff
 from conformance.fixes.plan import DocEdit, Plan, plan_edits
 from conformance.fixes.sections import regenerate
+from conformance.fixes.suggestions import review
 from conformance.reports._common import one_line, plural
 from conformance.rules.context import Context
 from conformance.rules.generated import render_section
@@ -27,7 +28,7 @@ from conformance.rules.generated import render_section
 __all__ = ["DocEdit", "Plan", "plan_edits", "run_fix"]
 
 
-def run_fix(config: Config, *, write: bool) -> int:
+def run_fix(config: Config, *, write: bool, suggestions: bool = False) -> int:
     """Plan and show (or write) the doc edits; the exit status is 1 when ``--diff`` has
     edits to show (like ``ruff --diff``), else 0."""
     from conformance.pipeline import find_files, run_check
@@ -52,11 +53,14 @@ def run_fix(config: Config, *, write: bool) -> int:
     if write:
         for path, text in changed.items():
             write_atomic(config.root / path, text)
+    elif suggestions:
+        sys.stdout.write(review({p: texts[p] for p in changed}, changed, plan.edits))
+        sys.stdout.flush()
     else:
         sys.stdout.write("".join(unified_diff(p, texts[p], t) for p, t in changed.items()))
         sys.stdout.flush()
     _tell(plan, changed, skipped, write, sections)
-    return 1 if changed and not write else 0
+    return 1 if changed and not (write or suggestions) else 0
 
 
 def _read(path: Path, shown: str) -> str:

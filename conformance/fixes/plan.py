@@ -67,12 +67,12 @@ def plan_edits(findings: Iterable[Finding], lines_of: dict[str, Sequence[str]]) 
             unfixable.append(finding)
             continue
         planned = list(_edits_for(finding, lines[doc.line - 1]))
-        if not planned:
-            planned = list(_in_paragraph(finding, lines))
         if finding.rule == "task.option-mismatch":
             # The same option written as a keyword where the docs define the task
             # (`@app.task(name="t", time_limit=3600)` in a snippet).
             planned.extend(_keyword_edits(finding, lines_of))
+        if not planned and _from_a_paragraph(finding, lines[doc.line - 1]):
+            planned = list(_in_paragraph(finding, lines))
         if planned:
             edits.extend(planned)
             if finding.rule in _EVERYWHERE:
@@ -85,6 +85,14 @@ def plan_edits(findings: Iterable[Finding], lines_of: dict[str, Sequence[str]]) 
 # A task's documented name is one item however often the docs write it; renaming it on
 # the finding's line only would leave the other mentions naming a task that is gone.
 _EVERYWHERE = frozenset({"task.renamed", "task.qualified-name", "canvas.callback-mismatch"})
+
+
+def _from_a_paragraph(finding: Finding, line: str) -> bool:
+    """Whether the claim was read from a sentence (its cue is the evidence), not from a
+    table row or a code block, whose items each have their own line."""
+    assert finding.doc is not None
+    evidence = finding.doc.evidence
+    return not line.lstrip().startswith("|") and any(e.startswith("cue:") for e in evidence)
 
 
 def _in_paragraph(finding: Finding, lines: Sequence[str]) -> Iterator[DocEdit]:
