@@ -28,6 +28,7 @@ SKIPPED_KINDS = frozenset(
         "too-deep",
         "skipped",
         "macro",
+        "bad-marker",
     }
 )
 
