@@ -21,6 +21,7 @@ from conformance.config import FAIL_ON, MODES, Config, check_app_spec, load_conf
 from conformance.errors import ConformanceError, ConformanceErrors
 from conformance.fileio import write_atomic
 from conformance.interrupts import Interrupted, exit_status, signals_as_interrupts
+from conformance.runtime.redact import redact
 
 FORMATS = ("text", "markdown", "json", "sarif", "github", "junit", "pr-comment")
 
@@ -66,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--template", type=Path, metavar="FILE", help="Jinja2 template for --format markdown"
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument(
+        "--workers", metavar="BROKER_URL", help="ask the running workers (or `auto`: the app's)"
+    )
+    check.add_argument("--beat-db", metavar="URL", help="django-celery-beat's database")
+    check.add_argument("--metrics-url", metavar="URL", help="a running /metrics endpoint")
     check.add_argument(
         "--no-history",
         dest="history",
@@ -144,6 +150,9 @@ def _config(args: argparse.Namespace) -> Config:
         docs=tuple(args.docs) if getattr(args, "docs", None) else None,
         specs=tuple(args.spec) if getattr(args, "spec", None) else None,
         fail_on=getattr(args, "fail_on", None),
+        workers=getattr(args, "workers", None),
+        beat_db=getattr(args, "beat_db", None),
+        metrics_url=getattr(args, "metrics_url", None),
         baseline=_cli_baseline(config, getattr(args, "baseline", None)),
     )
 
@@ -314,10 +323,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return COMMANDS[args.command](args)
     except ConformanceErrors as errors:
         for error in errors.errors:
-            print(f"conformance: error: {error.line_text()}", file=sys.stderr)
+            print(f"conformance: error: {redact(error.line_text())}", file=sys.stderr)
         return 2
     except ConformanceError as error:
-        print(f"conformance: error: {error.line_text()}", file=sys.stderr)
+        print(f"conformance: error: {redact(error.line_text())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as interrupt:
         # Everything started has been stopped and no file is half-written by now.

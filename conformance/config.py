@@ -43,6 +43,11 @@ class Config:
     fail_on: FailOn = "error"
     baseline: str = ""
     timeout: float = 30.0
+    # The running system (all optional): a broker URL whose workers are asked (`auto`:
+    # the app's own `broker_url`), a django-celery-beat database, a /metrics endpoint.
+    workers: str = ""
+    beat_db: str = ""
+    metrics_url: str = ""
     rules: Mapping[str, RuleLevel] = field(default_factory=dict)
     source: Path | None = None
     apps: tuple[str, ...] = ()
@@ -87,7 +92,7 @@ class Config:
 
 
 _LIST_KEYS = ("docs", "specs", "search_paths", "monitoring", "deploy")
-_STR_KEYS = ("python", "baseline")
+_STR_KEYS = ("python", "baseline", "workers", "beat_db", "metrics_url")
 KNOWN_KEYS = (*_LIST_KEYS, "app", *_STR_KEYS, "mode", "fail_on", "timeout", "rules")
 
 

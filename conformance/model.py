@@ -27,6 +27,7 @@ class Origin(enum.StrEnum):
     SPEC = "spec"
     LIVE = "live"
     STATIC = "static"
+    RUNTIME = "runtime"  # what a running system reported: workers, a beat database, /metrics
 
 
 @dataclass(frozen=True, order=True)
@@ -346,6 +347,33 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class RunningWorker:
+    """A worker that answered Celery's remote control (``inspect``): ``name`` is its node
+    name (``celery@host``), ``queues`` what it consumes, ``tasks`` what it has registered."""
+
+    name: str
+    queues: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    concurrency: int | None = None
+    pool: str | None = None
+    prefetch_multiplier: int | None = None
+    source: Location | None = None
+    origin: Origin = Origin.RUNTIME
+
+
+@dataclass(frozen=True)
+class ExposedMetric:
+    """A metric family a running ``/metrics`` endpoint exposes (named as Prometheus
+    exposes it, counters without ``_total``)."""
+
+    name: str
+    type: MetricType | None = None
+    labels: tuple[str, ...] = ()
+    source: Location | None = None
+    origin: Origin = Origin.RUNTIME
+
+
+@dataclass(frozen=True)
 class GeneratedSection:
     """A doc section between ``<!-- conformance:begin KIND -->`` and
     ``<!-- conformance:end -->``: ``text`` is what the page holds there, to be compared
@@ -374,6 +402,8 @@ Item: TypeAlias = (
     | EnvVar
     | Mention
     | GeneratedSection
+    | RunningWorker
+    | ExposedMetric
 )
 
 SECTIONS: dict[str, type[Any]] = {
@@ -393,6 +423,8 @@ SECTIONS: dict[str, type[Any]] = {
     "env": EnvVar,
     "mentions": Mention,
     "generated": GeneratedSection,
+    "running": RunningWorker,
+    "exposed": ExposedMetric,
 }
 """Spec YAML section name → item class, in the order sections are written."""
 
@@ -417,6 +449,9 @@ class Spec:
     env: tuple[EnvVar, ...] = ()
     mentions: tuple[Mention, ...] = ()
     generated: tuple[GeneratedSection, ...] = ()
+    # Reported by a running system (`--workers`, `--metrics-url`); empty unless asked for.
+    running: tuple[RunningWorker, ...] = ()
+    exposed: tuple[ExposedMetric, ...] = ()
 
     def merge(self, other: Spec) -> Spec:
         """Both specs' items, ``self``'s first."""

@@ -97,9 +97,12 @@ def _run_check(config: Config) -> CheckResult:
             pending = pool.submit(introspect, config)
             documented = documented_spec(config)
             actual = pending.result()
-    return judge(
-        config, documented, actual.extraction, mode=actual.mode, extra_notices=actual.notices
-    )
+    implementation = actual.extraction
+    if config.workers or config.beat_db or config.metrics_url:
+        from conformance.runtime import runtime_extraction
+
+        implementation = implementation.merge(runtime_extraction(config))
+    return judge(config, documented, implementation, mode=actual.mode, extra_notices=actual.notices)
 
 
 def judge(

@@ -11,6 +11,7 @@ from conformance.model import (
     CanvasFlow,
     Dispatch,
     EnvVar,
+    ExposedMetric,
     GeneratedSection,
     Location,
     Mention,
@@ -18,6 +19,7 @@ from conformance.model import (
     Origin,
     Queue,
     Route,
+    RunningWorker,
     Schedule,
     Service,
     Setting,
@@ -70,6 +72,8 @@ EVERY_KIND = Spec(
     env=(EnvVar("APP_WORKERS", 4, True, HERE), EnvVar("APP_SECRET", None, False)),
     mentions=(Mention("app.t:send", HERE),),
     generated=(GeneratedSection("tasks", "| Task |\n| --- |\n", HERE),),
+    running=(RunningWorker("celery@w1", ("q",), ("app.t",), 4, "prefork", 1, HERE),),
+    exposed=(ExposedMetric("jobs", "counter", ("queue",), HERE),),
 )
 
 

@@ -1,0 +1,11 @@
+"""(being written)"""
+
+from __future__ import annotations
+
+from conformance.config import Config
+from conformance.errors import ConformanceError
+from conformance.model import Extraction
+
+
+def read_beat_db(config: Config) -> Extraction:
+    raise ConformanceError("this runtime source is not available yet")
