@@ -23,6 +23,11 @@ def write_atomic(path: Path, text: str) -> None:
     path = Path(path)
     if path.is_symlink():
         path = path.resolve()
+    if _is_special(path):
+        # `-o /dev/null`, `-o /dev/stdout`, a named pipe: written through, never renamed
+        # over (a rename would put a regular file where the device was).
+        _write_through(path, text)
+        return
     mode = _mode_for(path)
     if _is_read_only(path):
         # A rename would replace it anyway (the folder is writable); like `cp` without
@@ -50,6 +55,23 @@ def write_atomic(path: Path, text: str) -> None:
         if isinstance(exc, OSError):
             raise ConformanceError(f"cannot write: {exc.strerror or exc}", str(path)) from None
         raise
+
+
+def _is_special(path: Path) -> bool:
+    """An existing file that is not a regular file or a folder: a device, a FIFO, a socket."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _write_through(path: Path, text: str) -> None:
+    try:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise ConformanceError(f"cannot write: {exc.strerror or exc}", str(path)) from None
 
 
 def _is_read_only(path: Path) -> bool:

@@ -44,3 +44,20 @@ def test_no_temporary_file_is_left_when_the_target_cannot_be_replaced(tmp_path: 
     with pytest.raises(ConformanceError, match="cannot write"):
         write_atomic(target, "x")
     assert [p.name for p in tmp_path.iterdir()] == ["a-directory"]
+
+
+def test_a_device_is_written_through_not_replaced(tmp_path: Path) -> None:
+    # `-o /dev/null` once replaced the machine's /dev/null with a regular file.
+    import stat
+
+    write_atomic(Path(os.devnull), "report\n")
+    assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_atomic(fifo, "through the pipe\n")
+        assert os.read(reader, 100) == b"through the pipe\n"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
