@@ -14,8 +14,9 @@ Decisions worth knowing:
   ``exchange``/``routing_key``) has ``queue=None``: the queue is then not known by name.
 * Routers that are code (functions, router classes, dotted strings naming one) become
   one ``Route("*", None, dynamic=True)``: their answer is only known at run time.
-* Setting names come from the installed Celery (``celery.app.defaults``), not a table
-  typed here; Celery is imported on first use only.
+* Setting names and defaults come from Celery's ``celery.app.defaults``, kept as data in
+  ``celery_settings.py`` (a test pins them to the installed Celery): Celery is never
+  imported for them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
+from conformance.celery_settings import DEFAULTS, OLD_NAMES, SECONDS
 from conformance.model import Location, Origin, Route
 
 __all__ = [
@@ -49,6 +51,49 @@ __all__ = [
 ]
 
 # --- task names --------------------------------------------------------------------------
+
+
+# Every name `celery.signals` binds to a `Signal` (Celery 5.4–5.7), as data: reading them
+# from `celery.signals` imported Celery, kombu and billiard into every static run (a third
+# of its start-up). `tests/test_celery_naming.py` fails when the installed Celery differs.
+SIGNAL_NAMES: frozenset[str] = frozenset(
+    {
+        "after_setup_logger",
+        "after_setup_task_logger",
+        "after_task_publish",
+        "beat_embedded_init",
+        "beat_init",
+        "before_task_publish",
+        "celeryd_after_setup",
+        "celeryd_init",
+        "eventlet_pool_apply",
+        "eventlet_pool_postshutdown",
+        "eventlet_pool_preshutdown",
+        "eventlet_pool_started",
+        "heartbeat_sent",
+        "import_modules",
+        "setup_logging",
+        "task_failure",
+        "task_internal_error",
+        "task_postrun",
+        "task_prerun",
+        "task_received",
+        "task_rejected",
+        "task_retry",
+        "task_revoked",
+        "task_sent",
+        "task_success",
+        "task_unknown",
+        "user_preload_options",
+        "worker_before_create_process",
+        "worker_init",
+        "worker_process_init",
+        "worker_process_shutdown",
+        "worker_ready",
+        "worker_shutdown",
+        "worker_shutting_down",
+    }
+)
 
 
 def default_task_name(module: str, function: str, main: str | None = None) -> str:
@@ -303,11 +348,9 @@ def resolve_queue(
 # --- settings ----------------------------------------------------------------------------
 
 
-@functools.cache
-def _celery_tables() -> tuple[Mapping[str, Any], Mapping[str, str]]:
-    from celery.app import defaults
-
-    return defaults.DEFAULTS, defaults._TO_NEW_KEY
+def _celery_tables() -> tuple[Mapping[str, object], Mapping[str, str]]:
+    # Data of our own (celery_settings.py), pinned to the installed Celery by a test.
+    return DEFAULTS, OLD_NAMES
 
 
 def setting_name(name: str, namespace: str | None = None) -> str | None:
@@ -338,14 +381,9 @@ def is_setting(name: str) -> bool:
     return setting_name(name) is not None
 
 
-@functools.cache
 def _seconds_settings() -> frozenset[str]:
-    from celery.app import defaults
-
     # Celery types every setting; its "float" ones are timeouts, limits and expiries.
-    return frozenset(
-        key for key, option in defaults.flatten(defaults.NAMESPACES) if option.type == "float"
-    )
+    return SECONDS
 
 
 def is_seconds_setting(name: str) -> bool:

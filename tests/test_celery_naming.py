@@ -565,3 +565,20 @@ def test_an_unnamed_periodic_task_is_keyed_by_the_signatures_repr() -> None:
     assert [(s.name, s.task) for s in spec.schedules] == [
         ("proj.tasks.ping('world', times=2)", "proj.tasks.ping")
     ]
+
+
+def test_the_signal_names_are_the_installed_celerys() -> None:
+    # Our copy keeps static analysis free of Celery imports; it must not go stale.
+    import celery.signals
+    from celery.utils.dispatch import Signal
+
+    from conformance.celery_naming import SIGNAL_NAMES
+
+    installed = {n for n, v in vars(celery.signals).items() if isinstance(v, Signal)}
+    assert installed == SIGNAL_NAMES
+
+
+def test_the_setting_tables_are_the_installed_celerys() -> None:
+    from conformance.celery_settings import current, generate
+
+    assert current() == generate(), "run `python -m conformance.celery_settings` and update"

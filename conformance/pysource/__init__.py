@@ -6,6 +6,7 @@ One set of ``ast`` recognizers, two users: code blocks in Markdown pages
 
 from __future__ import annotations
 
+from conformance.celery_naming import SIGNAL_NAMES
 from conformance.pysource.metrics import MetricUse
 from conformance.pysource.scan import (
     ModuleScan,
@@ -14,7 +15,6 @@ from conformance.pysource.scan import (
     scan_python,
     scan_source,
 )
-from conformance.pysource.signals import SIGNAL_NAMES
 
 __all__ = [
     "SIGNAL_NAMES",

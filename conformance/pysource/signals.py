@@ -1,7 +1,7 @@
 """Signal handlers: ``@task_failure.connect``, ``signals.task_prerun.connect(fn, sender=...)``.
 
-The set of signal names comes from the installed ``celery.signals`` module (every name
-bound to a ``Signal``), so a new Celery signal is known without a code change.
+The signal names are :data:`conformance.celery_naming.SIGNAL_NAMES`: data of our own, so
+static analysis never imports Celery (a test pins them against the installed Celery).
 """
 
 from __future__ import annotations
@@ -10,17 +10,12 @@ import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import celery.signals
-from celery.utils.dispatch import Signal
-
+from conformance.celery_naming import SIGNAL_NAMES
 from conformance.model import SignalHandler
 from conformance.pysource.context import ModuleContext, Scope
 from conformance.pysource.metrics import MetricUse
 from conformance.pysource.values import dotted
 
-SIGNAL_NAMES: frozenset[str] = frozenset(
-    name for name, value in vars(celery.signals).items() if isinstance(value, Signal)
-)
 _TASK_CALLS = frozenset({"delay", "apply_async", "s", "si", "signature"})
 
 
