@@ -330,19 +330,59 @@ def resolve_queue(
     """
     if task_queue:
         return task_queue
-    segment: list[Route] = []
+    for exact, patterns, dynamic in _route_index(routes):
+        queue = exact.get(task_name, _NO_ROUTE)
+        if queue is not _NO_ROUTE:
+            return queue  # type: ignore[return-value]
+        for route in patterns:
+            if route_matches(route, task_name):
+                return route.queue
+        if dynamic is not None and route_matches(dynamic, task_name):
+            return None
+    return default_queue
+
+
+_NO_ROUTE = object()
+
+_Segment = tuple[dict[str, "str | None"], tuple[Route, ...], Route | None]
+
+
+# Indexes by the identity of the route list they index: hashing a list of routes on every
+# lookup cost more than the lookups (a spec's tuples live as long as the run).
+_INDEXES: dict[int, tuple[Sequence[Route], tuple[_Segment, ...]]] = {}
+
+
+def _route_index(routes: Sequence[Route]) -> tuple[_Segment, ...]:
+    if not isinstance(routes, tuple):  # a list may change between calls: no cache
+        return _build_route_index(routes)
+    known = _INDEXES.get(id(routes))
+    if known is not None and known[0] is routes:
+        return known[1]
+    if len(_INDEXES) > 32:
+        _INDEXES.clear()
+    index = _build_route_index(routes)
+    _INDEXES[id(routes)] = (routes, index)
+    return index
+
+
+def _build_route_index(routes: Sequence[Route]) -> tuple[_Segment, ...]:
+    """``routes`` cut at each dynamic route into segments, each with its exact names in a
+    dict (the first route for a name wins, as in Celery's ``MapRoute``) and its patterns
+    in order: a task is looked up once per segment, not compared with every route (a
+    project with 20,000 tasks and 400 routes made 8 million comparisons)."""
+    segments: list[_Segment] = []
+    exact: dict[str, str | None] = {}
+    patterns: list[Route] = []
     for route in [*routes, None]:
         if route is not None and not route.dynamic:
-            segment.append(route)
+            if route.pattern == "exact":
+                exact.setdefault(route.task, route.queue)
+            else:
+                patterns.append(route)
             continue
-        hits = [r for r in segment if r.pattern == "exact" and r.task == task_name]
-        hits = hits or [r for r in segment if r.pattern != "exact" and route_matches(r, task_name)]
-        if hits:
-            return hits[0].queue
-        if route is not None and route_matches(route, task_name):
-            return None
-        segment = []
-    return default_queue
+        segments.append((exact, tuple(patterns), route))
+        exact, patterns = {}, []
+    return tuple(segments)
 
 
 # --- settings ----------------------------------------------------------------------------

@@ -14,8 +14,9 @@ is the other's single closest name. A merely similar name never pairs two tasks:
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TypeVar
@@ -234,6 +235,16 @@ class Context:
         return consolidate_schedules(self.actual.schedules)
 
     @cached_property
+    def documented_entries_by_base(self) -> dict[str, frozenset[str]]:
+        """Documented beat entries by the base name of the task they run."""
+        return _entries_by(self.documented_schedules, base_name)
+
+    @cached_property
+    def actual_entries_by_task(self) -> dict[str, frozenset[str]]:
+        """Beat entries of the code by the task they run."""
+        return _entries_by(self.actual_schedules, lambda task: task)
+
+    @cached_property
     def documented_default_queue(self) -> str | None:
         value = self.documented.setting("task_default_queue")
         return value if isinstance(value, str) else None
@@ -300,11 +311,16 @@ def match_tasks(ctx: Context) -> TaskMatching:
         if doc.name in remaining_actual:
             pairs.append(TaskPair(doc, remaining_actual.pop(doc.name), "exact"))
     paired = {id(p.documented) for p in pairs}
+    by_base: dict[str, list[str]] = {}
+    for name in remaining_actual:
+        by_base.setdefault(base_name(name), []).append(name)
     for doc in ctx.documented_tasks:
         if id(doc) in paired:
             continue
         same_base = [
-            t for t in remaining_actual.values() if base_name(t.name) == base_name(doc.name)
+            remaining_actual[n]
+            for n in by_base.get(base_name(doc.name), ())
+            if n in remaining_actual
         ]
         if len(same_base) == 1:
             pairs.append(TaskPair(doc, remaining_actual.pop(same_base[0].name), "base"))
@@ -315,10 +331,11 @@ def match_tasks(ctx: Context) -> TaskMatching:
 
     # 3. Renames: a similar name backed by the task's role.
     scored: list[tuple[float, Task, Task, tuple[str, ...]]] = []
+    candidates = _ClueIndex(ctx, list(remaining_actual.values()))
     for doc in unmatched:
         if doc.name in ambiguous:
             continue
-        for act in remaining_actual.values():
+        for act in candidates.for_doc(ctx, doc):
             clues = rename_clues(ctx, doc, act)
             if not clues:
                 continue
@@ -344,6 +361,41 @@ def match_tasks(ctx: Context) -> TaskMatching:
     return TaskMatching(tuple(pairs), still_unmatched, tuple(remaining_actual.values()), ambiguous)
 
 
+class _ClueIndex:
+    """The registered tasks that could share a role with a documented one (the same
+    queue, parameters, a beat entry, a canvas flow): only those are scored as renames. A
+    pair outside them has no clue, so scoring every pair (20,000 tasks: 320,000 pairs)
+    gave the same answer at the square of the cost."""
+
+    def __init__(self, ctx: Context, actual: list[Task]) -> None:
+        self.order = {t.name: i for i, t in enumerate(actual)}
+        self.by_queue: dict[str, list[Task]] = {}
+        self.by_params: dict[tuple[str, ...], list[Task]] = {}
+        in_flows = {base_name(n) for f in ctx.actual.canvas for n in (*f.header, f.callback) if n}
+        self.always = [
+            t
+            for t in actual
+            if t.name in ctx.actual_entries_by_task
+            or base_name(t.name) in in_flows
+            or (t.function and base_name(t.function) in in_flows)
+        ]
+        for task in actual:
+            if task.queue:
+                self.by_queue.setdefault(task.queue, []).append(task)
+            if task.params:
+                self.by_params.setdefault(tuple(task.params), []).append(task)
+
+    def for_doc(self, ctx: Context, doc: Task) -> list[Task]:
+        queue = ctx.documented_queue(doc)
+        found = {t.name: t for t in self.always}
+        for task in self.by_queue.get(queue, []) if queue else []:
+            found[task.name] = task
+        for task in self.by_params.get(tuple(doc.params), []) if doc.params else []:
+            found[task.name] = task
+        # In the registered order, so ties are broken as before.
+        return sorted(found.values(), key=lambda t: self.order[t.name])
+
+
 _NEAR_RATIO = 0.85
 _NEAR_WORDS = 0.6
 
@@ -351,12 +403,23 @@ _NEAR_WORDS = 0.6
 def _near(a: str, b: str) -> float:
     """How nearly identical two base names are (0 when not nearly identical)."""
     x, y = base_name(a).lower(), base_name(b).lower()
-    words_x, words_y = set(_words(x)), set(_words(y))
+    words_x, words_y = _word_set(x), _word_set(y)
     if not words_x or not words_y:
         return 0.0
-    jaccard = len(words_x & words_y) / len(words_x | words_y)
-    ratio = difflib.SequenceMatcher(None, x, y).ratio()
-    return ratio if ratio >= _NEAR_RATIO and jaccard >= _NEAR_WORDS else 0.0
+    # The cheap tests first: most pairs share too few words, or differ too much in
+    # length for difflib's ratio to reach the bar (its upper bounds are cheap).
+    if len(words_x & words_y) / len(words_x | words_y) < _NEAR_WORDS:
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, x, y)
+    if matcher.real_quick_ratio() < _NEAR_RATIO or matcher.quick_ratio() < _NEAR_RATIO:
+        return 0.0
+    ratio = matcher.ratio()
+    return ratio if ratio >= _NEAR_RATIO else 0.0
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_set(name: str) -> frozenset[str]:
+    return frozenset(_words(name))
 
 
 def _near_identical(docs: list[Task], actual: list[Task]) -> list[tuple[Task, Task]]:
@@ -427,11 +490,16 @@ def _resolved_context(ctx: Context, context: str) -> str:
     return base_name(resolved or context)
 
 
+def _entries_by(
+    schedules: Iterable[Schedule], key: Callable[[str], str]
+) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for entry in schedules:
+        if entry.task:
+            found.setdefault(key(entry.task), set()).add(entry.name)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
 def _same_beat_entry(ctx: Context, doc: Task, act: Task) -> bool:
-    doc_entries = {
-        s.name
-        for s in ctx.documented_schedules
-        if s.task and base_name(s.task) == base_name(doc.name)
-    }
-    act_entries = {s.name for s in ctx.actual_schedules if s.task and s.task == act.name}
-    return bool(doc_entries & act_entries)
+    doc_entries = ctx.documented_entries_by_base.get(base_name(doc.name), frozenset())
+    return bool(doc_entries & ctx.actual_entries_by_task.get(act.name, frozenset()))
