@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--beat-db", metavar="URL", help="django-celery-beat's database")
     check.add_argument("--metrics-url", metavar="URL", help="a running /metrics endpoint")
     check.add_argument(
+        "--cache",
+        action="store_true",
+        default=None,
+        help="reuse what unchanged files gave last time (.conformance_cache/)",
+    )
+    check.add_argument(
         "--no-history",
         dest="history",
         action="store_false",
@@ -153,6 +159,7 @@ def _config(args: argparse.Namespace) -> Config:
         workers=getattr(args, "workers", None),
         beat_db=getattr(args, "beat_db", None),
         metrics_url=getattr(args, "metrics_url", None),
+        cache=getattr(args, "cache", None),
         baseline=_cli_baseline(config, getattr(args, "baseline", None)),
     )
 

@@ -48,6 +48,9 @@ class Config:
     workers: str = ""
     beat_db: str = ""
     metrics_url: str = ""
+    # `.conformance_cache/`: pages and the static analysis reused while their files stay
+    # the same (off unless asked: `cache = true` or `check --cache`).
+    cache: bool = False
     rules: Mapping[str, RuleLevel] = field(default_factory=dict)
     source: Path | None = None
     apps: tuple[str, ...] = ()
@@ -93,7 +96,16 @@ class Config:
 
 _LIST_KEYS = ("docs", "specs", "search_paths", "monitoring", "deploy")
 _STR_KEYS = ("python", "baseline", "workers", "beat_db", "metrics_url")
-KNOWN_KEYS = (*_LIST_KEYS, "app", *_STR_KEYS, "mode", "fail_on", "timeout", "rules")
+KNOWN_KEYS = (
+    *_LIST_KEYS,
+    "app",
+    *_STR_KEYS,
+    "mode",
+    "fail_on",
+    "timeout",
+    "cache",
+    "rules",
+)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -210,6 +222,10 @@ def config_from_mapping(
                     where,
                 )
             values[key] = float(value)
+        elif key == "cache":
+            if not isinstance(value, bool):
+                raise ConformanceError("`cache` must be true or false", where)
+            values[key] = value
         elif key == "rules":
             values[key] = _check_rules(value, where)
     return Config(root=root.resolve(), source=source, key_lines=dict(lines or {}), **values)

@@ -8,13 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from conformance.baseline import fixed_entry_notice, load_baseline
+from conformance.cache import Cache, digest, files_digest, project_files
 from conformance.config import Config
 from conformance.errors import ConformanceError
 from conformance.extract import extract_docs
 from conformance.fileio import why_unreadable
 from conformance.findings import CheckResult, Finding
 from conformance.gcpause import no_cyclic_gc
-from conformance.introspect import introspect
+from conformance.introspect import Introspection, introspect
 from conformance.model import Extraction, Location, Notice, Spec, Waiver
 from conformance.rules import run_rules
 from conformance.specio import load_spec_file
@@ -71,7 +72,7 @@ def documented_spec(config: Config) -> Extraction:
     doc_paths = find_files(
         config.root, config.docs, what="Markdown doc", required=bool(config.docs), skipped=skipped
     )
-    documented = extract_docs(doc_paths, config.root)
+    documented = extract_docs(doc_paths, config.root, _cache(config))
     if skipped:
         documented = replace(documented, notices=documented.notices + tuple(skipped))
     spec_paths = find_files(config.root, config.specs, what="spec file", required=False)
@@ -89,7 +90,7 @@ def run_check(config: Config) -> CheckResult:
 def _run_check(config: Config) -> CheckResult:
     if config.mode == "static":
         documented = documented_spec(config)
-        actual = introspect(config)
+        actual = _static_introspection(config)
     else:
         # The live probe spends its time in a child process importing the app: read the
         # docs meanwhile. A docs error still wins (it is raised first, once the probe ends).
@@ -103,6 +104,32 @@ def _run_check(config: Config) -> CheckResult:
 
         implementation = implementation.merge(runtime_extraction(config))
     return judge(config, documented, implementation, mode=actual.mode, extra_notices=actual.notices)
+
+
+def _cache(config: Config) -> Cache | None:
+    if not config.cache:
+        return None
+    from conformance.reports._common import tool_version
+
+    return Cache(config.root, tool_version())
+
+
+def _static_introspection(config: Config) -> Introspection:
+    """The static analysis, or with the cache on, what it gave for these very files."""
+    cache = _cache(config)
+    if cache is None:
+        return introspect(config)
+    settings = repr(
+        (config.app_list, config.search_paths, config.monitoring, config.deploy, config.mode)
+    )
+    key = digest(settings, files_digest(project_files(config.root), config.root))
+    found = cache.get("static", key)
+    if found is not None:
+        extraction, mode, notices = found
+        return Introspection(extraction, mode, notices)
+    result = introspect(config)
+    cache.put("static", key, (result.extraction, result.mode, result.notices))
+    return result
 
 
 def judge(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from conformance.cache import Cache, digest
 from conformance.errors import ConformanceError
 from conformance.extract.collect import Collector
 from conformance.extract.markdown import extract_into, extract_text
@@ -19,24 +20,44 @@ from conformance.model import Extraction
 __all__ = ["extract_docs", "extract_text"]
 
 
-def extract_docs(paths: Sequence[Path], root: Path) -> Extraction:
+def extract_docs(paths: Sequence[Path], root: Path, cache: Cache | None = None) -> Extraction:
     """The documented spec of ``paths``; locations are relative to ``root``, POSIX.
 
+    With a ``cache``, a page whose bytes (and path) were read before is not read again:
+    what it added is taken from the cache, and the pages fold together as usual.
     Raises :class:`ConformanceError` for a page that cannot be read or is not UTF-8.
     """
     out = Collector("")
     for path in paths:
         rel = relative_path(path, root)
-        extract_into(read_page(path, rel), rel, out)
+        if cache is None:
+            extract_into(read_page(path, rel), rel, out)
+            continue
+        data = _read_bytes(path, rel)
+        key = digest(rel, data)
+        raw = cache.get("pages", key)
+        if raw is None:
+            page = Collector(rel)
+            extract_into(_decode(data, rel), rel, page)
+            raw = page.raw()
+            cache.put("pages", key, raw)
+        out.take_raw(raw)
     return out.build()
 
 
 def read_page(path: Path, rel: str) -> str:
     """A page's text; a BOM is dropped."""
+    return _decode(_read_bytes(path, rel), rel)
+
+
+def _read_bytes(path: Path, rel: str) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ConformanceError(f"cannot read: {exc.strerror or exc}", rel) from None
+
+
+def _decode(data: bytes, rel: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

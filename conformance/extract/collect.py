@@ -58,6 +58,26 @@ class Collector:
     def notice(self, kind: str, message: str, line: int | None) -> None:
         self.notices.append(Notice(kind, message, self.path, line))
 
+    def raw(self) -> tuple[dict[str, list[Item]], list[Notice], list[Waiver]]:
+        """What the pages added so far, before folding (what a cache keeps of a page)."""
+        return self.items, self.notices, self.waivers
+
+    def take_raw(self, raw: tuple[dict[str, list[Item]], list[Notice], list[Waiver]]) -> None:
+        """Add one page's :meth:`raw` contents, as if the page had been read into this
+        collector: a name mentioned on an earlier page keeps its first place."""
+        items, notices, waivers = raw
+        for section, found in items.items():
+            if section != "mentions":
+                self.items[section].extend(found)
+                continue
+            for mention in found:
+                name = mention.name if isinstance(mention, Mention) else None
+                if name is not None and name not in self._mentioned:
+                    self._mentioned.add(name)
+                    self.items["mentions"].append(mention)
+        self.notices.extend(notices)
+        self.waivers.extend(waivers)
+
     def absorb(self, extraction: Extraction) -> None:
         """Take in what a code-block scanner found."""
         for _, item in extraction.spec.items():
