@@ -664,3 +664,34 @@ def test_a_project_venv_is_used_with_its_own_packages(tmp_path: Path) -> None:
     )
     result = probe_app(config)
     assert [t.name for t in result.extraction.spec.tasks] == ["pkgapp.celery.hello"]
+
+
+def test_map_routes_are_asked_once_router_functions_twice() -> None:
+    # A map of names or patterns cannot answer by the call's arguments: one question per
+    # task is enough. A router function can: asked again with odd arguments.
+    from celery import Celery
+
+    from conformance.introspect import probe
+
+    calls: list[str] = []
+
+    def router(name: str, args: object, kwargs: object, options: object, **kw: object) -> dict:
+        calls.append(name)
+        return {"queue": "fn"}
+
+    mapped = Celery("mapped", broker="memory://")
+    mapped.conf.task_routes = {"mapped.t": {"queue": "q"}, "mapped.*": {"queue": "p"}}
+    coded = Celery("coded", broker="memory://")
+    coded.conf.task_routes = (router,)
+
+    @mapped.task(name="mapped.t")
+    def t() -> None: ...
+
+    @coded.task(name="coded.t")
+    def u() -> None: ...
+
+    assert probe.routers_read_args(mapped) is False
+    assert probe.task_queue(mapped, mapped.tasks["mapped.t"])["queue"] == "q"
+    assert probe.routers_read_args(coded) is True
+    assert probe.task_queue(coded, coded.tasks["coded.t"])["queue"] == "fn"
+    assert calls == ["coded.t", "coded.t"]

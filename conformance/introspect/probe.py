@@ -341,11 +341,34 @@ def route_once(app: Any, task: Any, args: tuple[Any, ...], kwargs: dict[str, Any
     return queue_name(routed.get("queue"))
 
 
+_ARG_ROUTERS: dict[int, bool] = {}
+
+
+def routers_read_args(app: Any) -> bool:
+    """Whether any of the app's routers is code (a function, a router class): only those
+    can answer by the call's arguments. Maps of names and patterns cannot, and then the
+    router is asked once per task instead of twice."""
+    known = _ARG_ROUTERS.get(id(app))
+    if known is None:
+        try:
+            from celery.app.routes import MapRoute
+
+            known = any(not isinstance(r, MapRoute) for r in app.amqp.routes)
+        except Exception:
+            known = True
+        _ARG_ROUTERS[id(app)] = known
+    return known
+
+
 def task_queue(app: Any, task: Any) -> dict[str, Any]:
     """The queue as send_task resolves it; dynamic if it raises or depends on args."""
     try:
         plain = route_once(app, task, (), {})
-        odd = route_once(app, task, (_Unlikely(),), {"conformance_probe": _Unlikely()})
+        odd = (
+            route_once(app, task, (_Unlikely(),), {"conformance_probe": _Unlikely()})
+            if routers_read_args(app)
+            else plain
+        )
     except Exception as exc:
         missing = re.search(r"Queue '(.+)' missing from task_queues", str(exc))
         if missing and type(exc).__name__ == "QueueNotFound":
