@@ -21,3 +21,11 @@ def test_the_pipeline_runs_through_the_public_api() -> None:
     assert isinstance(result, conformance.CheckResult) and result.failed
     text = conformance.render(result, "json")
     assert '"schema": "conformance-report/1"' in text
+
+
+def test_the_version_attribute_is_the_distributions() -> None:
+    import importlib.metadata
+
+    import conformance
+
+    assert conformance.__version__ == importlib.metadata.version("conformance")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import re
 from collections.abc import Mapping
 
@@ -26,14 +25,20 @@ _NOWHERE = Location("", 0)
 
 
 def tool_version() -> str:
-    """The installed distribution's version, else ``conformance.__version__``, else 0.1.0."""
+    """``conformance.__version__`` (a test keeps it equal to the distribution's version),
+    else the installed distribution's version, else 0.1.0. The module attribute comes
+    first: importing ``importlib.metadata`` cost every pre-commit run 13 ms."""
+    import conformance
+
+    version = getattr(conformance, "__version__", None)
+    if isinstance(version, str) and version:
+        return version
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(TOOL_NAME)
     except importlib.metadata.PackageNotFoundError:
-        import conformance
-
-        version = getattr(conformance, "__version__", None)
-        return version if isinstance(version, str) else _FALLBACK_VERSION
+        return _FALLBACK_VERSION
 
 
 def registered_rules() -> Mapping[str, Rule]:
