@@ -88,7 +88,7 @@ def test_the_hook_definition_is_what_pre_commit_expects() -> None:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     (hook,) = hooks
     assert hook["id"] == "conformance"
-    assert hook["entry"] == "conformance check --mode static"
+    assert hook["entry"] == "conformance check --mode static --cache"
     assert hook["language"] == "python" and hook["pass_filenames"] is False
     matches = re.compile(hook["files"]).search
     assert all(matches(name) for name in ("docs/a.md", "app/tasks.py", "compose.yaml", "k.yml"))
