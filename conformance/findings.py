@@ -68,6 +68,7 @@ CATEGORY_ORDER = (
     "metrics",
     "deploy",
     "config",
+    "runtime",
     "docs",
 )
 """Report order of categories: the order a reviewer reads the seed report in."""

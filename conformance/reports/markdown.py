@@ -63,6 +63,7 @@ AREAS: dict[str, str] = {
     "metrics": "Metrics and Monitoring",
     "deploy": "Deployment",
     "config": "Configuration",
+    "runtime": "Running Workers",
     "docs": "Generated Sections",
 }
 """Category → the ``### N.`` heading of its Key Findings section."""

@@ -37,6 +37,8 @@ _RUNTIME_RULES = frozenset(
         "deploy.queue-unconsumed",
         "config.module-missing",
         "signal.sender-never-fires",
+        "runtime.queue-unconsumed",
+        "runtime.task-unregistered",
     }
 )
 _UNDOCUMENTED_RULES = frozenset(

@@ -16,6 +16,7 @@ from conformance.rules import (
     metrics,
     queues,
     routes,
+    runtime,
     schedules,
     signals,
     symbols,
@@ -40,6 +41,7 @@ CHECKS: tuple[Check, ...] = (
     config.check,
     env.check,
     generated.check,
+    runtime.check,
 )
 
 
