@@ -18,7 +18,6 @@ from conformance.gcpause import no_cyclic_gc
 from conformance.introspect import Introspection, introspect
 from conformance.model import Extraction, Location, Notice, Spec, Waiver
 from conformance.rules import run_rules
-from conformance.specio import load_spec_file
 
 
 def find_files(
@@ -76,8 +75,11 @@ def documented_spec(config: Config) -> Extraction:
     if skipped:
         documented = replace(documented, notices=documented.notices + tuple(skipped))
     spec_paths = find_files(config.root, config.specs, what="spec file", required=False)
-    for path in spec_paths:
-        documented = documented.merge(Extraction(load_spec_file(path, config.rel(path))))
+    if spec_paths:
+        from conformance.specio import load_spec_file  # PyYAML, only for spec files
+
+        for path in spec_paths:
+            documented = documented.merge(Extraction(load_spec_file(path, config.rel(path))))
     return documented
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from conformance.lazyre import lazy
 from conformance.model import CronField, Timing
 
 __all__ = [
@@ -131,9 +132,7 @@ _FIELDS = {
     "month_of_year": _Field("month_of_year", 1, 12, _MONTH_LOOKUP),
 }
 
-_PART = re.compile(
-    r"(?:(?P<star>\*)|(?P<a>[0-9A-Za-z]+)(?:-(?P<b>[0-9A-Za-z]+))?)(?:/(?P<step>[0-9]+))?"
-)
+_PART = lazy(r"(?:(?P<star>\*)|(?P<a>[0-9A-Za-z]+)(?:-(?P<b>[0-9A-Za-z]+))?)(?:/(?P<step>[0-9]+))?")
 
 
 def _number(token: str, spec: _Field) -> int:
@@ -419,9 +418,7 @@ def _normalize(text: str) -> str:
 
 
 # Each phrase pattern is matched against the whole normalized phrase.
-_INTERVAL = re.compile(
-    rf"(?:every|each)\s+(?:(?P<n>{_NUM})\s+|other\s+(?P<other>))?(?P<unit>{_UNIT})"
-)
+_INTERVAL = lazy(rf"(?:every|each)\s+(?:(?P<n>{_NUM})\s+|other\s+(?P<other>))?(?P<unit>{_UNIT})")
 _FIXED_INTERVALS = {
     "hourly": 3600.0,
     "daily": 86400.0,
@@ -439,36 +436,36 @@ _FIXED_INTERVALS = {
     "every quarter hour": 900.0,
     "every quarter of an hour": 900.0,
 }
-_HOURLY_AT = re.compile(
+_HOURLY_AT = lazy(
     rf"(?:hourly|(?:every|each) hour)\s+(?:at\s+(?P<marks>{_MARKS})|on the hour)"
     rf"|at\s+(?P<marks2>{_MARKS})\s+(?:past\s+)?(?:every|each)\s+hour"
     r"|(?:at\s+)?(?:the\s+)?top of (?:every|each|the) hour|on the hour"
 )
-_HOURS_AT = re.compile(
+_HOURS_AT = lazy(
     rf"(?:every|each)\s+(?P<n>{_NUM})\s+hours?\s+at\s+(?P<marks>{_MARKS})"
     rf"(?:\s*\((?P<clocks>{_CLOCKS})\))?"
 )
-_DAILY_AT = re.compile(
+_DAILY_AT = lazy(
     rf"(?:(?:{_DAILY})\s+)?at\s+(?P<clocks>{_CLOCKS})"
     rf"|at\s+(?P<clocks2>{_CLOCKS})\s+(?:{_DAILY})"
 )
-_WEEKLY = re.compile(
+_WEEKLY = lazy(
     rf"(?:(?P<lead>weekly on|every|each|on)\s+)?(?P<days>{_DAYS}|weekdays|weekends|every weekday)"
     rf"(?:\s+at\s+(?P<clocks>{_CLOCKS}))?"
     rf"|at\s+(?P<clocks2>{_CLOCKS})\s+(?P<lead2>every|each|on)\s+(?P<days2>{_DAYS}|weekdays|weekends)"
 )
-_MONTHLY = re.compile(
+_MONTHLY = lazy(
     rf"(?:monthly|(?:every|each) month)(?:\s+on\s+(?P<dom>{_DOM}))?"
     rf"(?:\s+at\s+(?P<clocks>{_CLOCKS}))?"
     rf"|(?:on\s+)?(?P<dom2>{_DOM})\s+of\s+(?:every|each|the)\s+month"
     rf"(?:\s+at\s+(?P<clocks2>{_CLOCKS}))?"
 )
 # "Business hours" as a crontab writes them: 09:00-17:59, Monday to Friday.
-_BUSINESS = re.compile(
+_BUSINESS = lazy(
     rf"(?:every|each)\s+(?P<n>{_NUM})\s+minutes?\s+during\s+(?:business|working|office)\s+hours"
 )
-_CRON_WORDS = re.compile(r"(?:cron(?:tab)?\s*)?`(?P<cron>[^`]+)`|cron(?:tab)?\s+(?P<bare>.+)")
-_SOLAR = re.compile(
+_CRON_WORDS = lazy(r"(?:cron(?:tab)?\s*)?`(?P<cron>[^`]+)`|cron(?:tab)?\s+(?P<bare>.+)")
+_SOLAR = lazy(
     r"solar\s+(?P<event>[a-z_]+)\s+(?P<lat>-?[\d.]+(?:e[-+]?\d+)?)\s+(?P<lon>-?[\d.]+(?:e[-+]?\d+)?)"
 )
 
@@ -566,12 +563,12 @@ def _weekly(match: re.Match[str]) -> Timing | None:
 
 
 # Phrases start at one of these words (or a backtick); the longest phrase from there wins.
-_TRIGGER = re.compile(
+_TRIGGER = lazy(
     rf"`|\b(?:every|each|hourly|daily|nightly|weekly|monthly|twice|once|at|on|cron|crontab"
     rf"|weekdays|weekends|{_DAY_WORD}|the\s+(?:first|\d{{1,2}}(?:st|nd|rd|th)))\b",
     re.IGNORECASE,
 )
-_PHRASE_END = re.compile(r"(?<=[\w)`])(?=[^\w:]|$)")
+_PHRASE_END = lazy(r"(?<=[\w)`])(?=[^\w:]|$)")
 _BARE_FREQUENCY = {"hourly", "daily", "nightly", "weekly", "monthly"}
 # After a bare "hourly"/"daily", these words mean it was an adverb ("runs daily and ...");
 # any other word means an adjective ("hourly rate limit", "daily report").

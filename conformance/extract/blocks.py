@@ -12,7 +12,6 @@ import re
 from typing import Protocol
 
 from conformance.deploy.ini import services_from_supervisord_text, services_from_systemd_text
-from conformance.deploy.manifests import services_from_yaml_text
 from conformance.deploy.procfile import services_from_procfile_text
 from conformance.deploy.shell import services_from_shell_text
 from conformance.extract.collect import Collector
@@ -85,12 +84,21 @@ def _consumed_queues(found: Extraction, out: Collector) -> None:
             out.add(Queue(queue, source=where))
 
 
+def _yaml_services(
+    text: str, *, path: str, line_offset: int = 0, origin: Origin = Origin.DOCS
+) -> Extraction:
+    # PyYAML loads only for a page that has a YAML block.
+    from conformance.deploy.manifests import services_from_yaml_text
+
+    return services_from_yaml_text(text, path=path, line_offset=line_offset, origin=origin)
+
+
 def scanner_for(lang: str, code: str) -> Scanner | None:
     """The reader for a block of ``lang``; ``None`` for blocks we do not read."""
     if lang in PYTHON or lang in PYCON:
         return scan_source
     if lang in YAML:
-        return services_from_yaml_text
+        return _yaml_services
     if lang in PROCFILE:
         return services_from_procfile_text
     if lang in INI and "[program:" in code:

@@ -23,6 +23,7 @@ from conformance.extract.values import (
     parse_duration,
     parse_scalar,
 )
+from conformance.lazyre import lazy
 from conformance.model import Value
 from conformance.pysource import SIGNAL_NAMES
 from conformance.schedules import NUMBER_WORDS
@@ -60,28 +61,28 @@ def _rate(match: re.Match[str]) -> str:
 _OPTION_CUES: tuple[tuple[str, re.Pattern[str], object], ...] = (
     (
         "soft_time_limit",
-        re.compile(rf"\bsoft (?:time )?limit{_LINK}{_DURATION}", re.I),
+        lazy(rf"\bsoft (?:time )?limit{_LINK}{_DURATION}", re.I),
         _seconds,
     ),
     (
         "time_limit",
-        re.compile(rf"\b(?<!soft )(?:hard (?:time )?limit|time limit){_LINK}{_DURATION}", re.I),
+        lazy(rf"\b(?<!soft )(?:hard (?:time )?limit|time limit){_LINK}{_DURATION}", re.I),
         _seconds,
     ),
     (
         "max_retries",
-        re.compile(rf"\bretried (?:up to |at most )?(?P<k>{_NUM}|once|twice)(?: times?)?\b", re.I),
+        lazy(rf"\bretried (?:up to |at most )?(?P<k>{_NUM}|once|twice)(?: times?)?\b", re.I),
         _count,
     ),
     (
         "max_retries",
-        re.compile(rf"\b(?:up to |at most )?(?P<k>{_NUM}) (?:retries|retry attempts)\b", re.I),
+        lazy(rf"\b(?:up to |at most )?(?P<k>{_NUM}) (?:retries|retry attempts)\b", re.I),
         _count,
     ),
-    ("max_retries", re.compile(r"\b(?:no retries|(?:is )?never retried)\b", re.I), 0),
+    ("max_retries", lazy(r"\b(?:no retries|(?:is )?never retried)\b", re.I), 0),
     (
         "default_retry_delay",
-        re.compile(
+        lazy(
             rf"\b{_DURATION} apart\b|\bretry delay{_LINK}{_DURATION.replace('?P<', '?P<r')}",
             re.I,
         ),
@@ -89,7 +90,7 @@ _OPTION_CUES: tuple[tuple[str, re.Pattern[str], object], ...] = (
     ),
     (
         "rate_limit",
-        re.compile(
+        lazy(
             rf"\brate[- ]limit(?:ed)?(?: of| to| at)?\s+(?P<k>{_NUM})\s*(?:\w+\s+)?"
             r"(?:per|a|an|/)\s*(?P<per>second|minute|hour|s|m|h)\b",
             re.I,
@@ -98,29 +99,27 @@ _OPTION_CUES: tuple[tuple[str, re.Pattern[str], object], ...] = (
     ),
     (
         "rate_limit",
-        re.compile(
-            r"\brate[- ]limit(?:ed)?(?: of| to| at| is)?\s+`(?P<code>\d+(?:\.\d+)?/[smh])`", re.I
-        ),
+        lazy(r"\brate[- ]limit(?:ed)?(?: of| to| at| is)?\s+`(?P<code>\d+(?:\.\d+)?/[smh])`", re.I),
         lambda match: match.group("code"),
     ),
     (
         "acks_late",
-        re.compile(r"\b(?:acks late|acked late|acknowledged late|late acknowledg)", re.I),
+        lazy(r"\b(?:acks late|acked late|acknowledged late|late acknowledg)", re.I),
         True,
     ),
     (
         "acks_late",
-        re.compile(r"\b(?:acks (?:early|on receipt)|acknowledged (?:early|on receipt))", re.I),
+        lazy(r"\b(?:acks (?:early|on receipt)|acknowledged (?:early|on receipt))", re.I),
         False,
     ),
     (
         "expires",
-        re.compile(rf"\bexpires? (?:after|in){_LINK.rstrip('+')}?\s*{_DURATION}", re.I),
+        lazy(rf"\bexpires? (?:after|in){_LINK.rstrip('+')}?\s*{_DURATION}", re.I),
         _seconds,
     ),
     (
         "retry_backoff",
-        re.compile(r"\bexponential(?:ly)? back(?:s )?off\b|\bbacks? off exponentially\b", re.I),
+        lazy(r"\bexponential(?:ly)? back(?:s )?off\b|\bbacks? off exponentially\b", re.I),
         True,
     ),
 )
@@ -128,7 +127,7 @@ _OPTION_CUES: tuple[tuple[str, re.Pattern[str], object], ...] = (
 
 # Cheap word checks first: most sentences claim nothing, and each reader's patterns
 # cost more than finding out that its cue words are absent.
-_OPTION_WORDS = re.compile(r"limit|retr|apart|rate|ack|expir|back", re.I)
+_OPTION_WORDS = lazy(r"limit|retr|apart|rate|ack|expir|back", re.I)
 
 
 def _retry_delay(match: re.Match[str]) -> int | float:
@@ -140,7 +139,7 @@ def _spans(text: str) -> list[re.Match[str]]:
     return list(CODE_SPAN.finditer(text))
 
 
-_DASHED_TASK = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_][\w-]*)+\Z")  # proj.rebuild-index
+_DASHED_TASK = lazy(r"[A-Za-z_]\w*(?:\.[A-Za-z_][\w-]*)+\Z")  # proj.rebuild-index
 
 
 def _is_task_subject(name: str) -> bool:
@@ -180,7 +179,7 @@ def task_options(text: str, line: int) -> Iterator[Claim]:
             yield Claim("task", subject, option, value, f"cue: {match.group(0).strip()!r}", line)
 
 
-_TASK_NAMED = re.compile(
+_TASK_NAMED = lazy(
     r"`(?P<a>[^`]+)`\s+(?:celery\s+|background\s+|periodic\s+)?task\b"
     r"|\btask,?\s+`(?P<b>[^`]+)`"
     r"|\benqueu(?:e|es|ed|ing)\s+(?:the\s+|a\s+)?`(?P<c>[^`]+)`",
@@ -200,7 +199,7 @@ def task_names(text: str, line: int) -> Iterator[Claim]:
             yield Claim("task", name, "", None, f"cue: {match.group(0).strip()!r}", line)
 
 
-_ROUTED = re.compile(
+_ROUTED = lazy(
     r"^[^`.;]*?\b(?:is |are )?(?:routed|sent|goes|go|runs|run|queued)\s+(?:on|to|in|into)\s+"
     r"(?:the\s+|its own\s+|their own\s+)?(?P<before>queue,?\s+)?`(?P<queue>[A-Za-z0-9_.:-]+)`"
     r"(?P<word>\s+queue\b)?",
@@ -208,7 +207,7 @@ _ROUTED = re.compile(
 )
 
 
-_OWN_QUEUE = re.compile(
+_OWN_QUEUE = lazy(
     r"\b(?:on|to|in)\s+(?:its|their)\s+own\s+queue,?\s+`(?P<queue>[A-Za-z0-9_.:-]+)`,?\s+"
     r"(?:by|for)\s+`(?P<task>[^`]+)`",
     re.I,
@@ -237,7 +236,7 @@ def task_queues(text: str, line: int) -> Iterator[Claim]:
         )
 
 
-_SETTING_VALUE = re.compile(
+_SETTING_VALUE = lazy(
     r"\s*(?:is|=|:|defaults to|is set to|of|is set at)\s+"
     r"(?:(?P<code>`[^`]+`)|(?P<duration>" + _DURATION + r")|(?P<number>-?\d+(?:\.\d+)?)\b"
     r"|(?P<bool>enabled|disabled|on|off|true|false|yes|no)\b)",
@@ -272,7 +271,7 @@ def settings(text: str, line: int) -> Iterator[Claim]:
         yield Claim("setting", name, "value", value, f"cue: {match.group(0).strip()!r}", line)
 
 
-_RECORDS = re.compile(
+_RECORDS = lazy(
     r"\b(?:records?|observes?|increments?|counts?|updates?|sets?|exports?|tracks?|"
     r"measures?|bumps?)\b",
     re.I,
@@ -307,8 +306,8 @@ def _signal(span: str) -> str | None:
     return name if name in SIGNAL_NAMES else None
 
 
-_CHORD = re.compile(r"`?\bchord\b`?", re.I)  # `chord` written as code too
-_CALLBACK = re.compile(
+_CHORD = lazy(r"`?\bchord\b`?", re.I)  # `chord` written as code too
+_CALLBACK = lazy(
     r"\bcallback,?\s+(?:is\s+|task\s+)?`(?P<cb>[^`]+)`|`(?P<cb2>[^`]+)`\s+as\s+(?:its|the)\s+callback",
     re.I,
 )
@@ -340,8 +339,8 @@ def chords(text: str, line: int) -> Iterator[Claim]:
         yield Claim("canvas", builder, "header", tuple(header), cue, line)
 
 
-_CLASS = re.compile(r"\bthe\s+`(?P<a>[A-Z]\w*)`\s+class\b|\bclass\s+`(?P<b>[A-Z]\w*)`")
-_BOOTSTEP = re.compile(
+_CLASS = lazy(r"\bthe\s+`(?P<a>[A-Z]\w*)`\s+class\b|\bclass\s+`(?P<b>[A-Z]\w*)`")
+_BOOTSTEP = lazy(
     r"`(?P<a>[A-Z]\w*)`\s+(?:worker\s+)?bootstep\b|\bbootstep,?\s+(?:called\s+)?`(?P<b>[A-Z]\w*)`",
     re.I,
 )
@@ -360,19 +359,19 @@ def worker_parts(text: str, line: int, topics: frozenset[Topic]) -> Iterator[Cla
 
 
 _SPAN_LIST = r"`[A-Za-z0-9_.:-]+`(?:\s*(?:,|,?\s+and)\s+`[A-Za-z0-9_.:-]+`)*"
-_WORKER_CONSUMES = re.compile(
+_WORKER_CONSUMES = lazy(
     r"`(?P<worker>[A-Za-z0-9_.@-]+)`\s+worker\s+(?:consumes|listens (?:to|on)|serves)\s+"
     r"(?:the\s+)?(?P<queues>" + _SPAN_LIST + r")(?:\s+queues?)?"
     r"(?P<rest>[^.;]*)",
     re.I,
 )
-_CONSUMED_BY = re.compile(
+_CONSUMED_BY = lazy(
     r"(?P<queues>" + _SPAN_LIST + r")(?:\s+queues?)?\s+(?:is|are)\s+consumed\s+by\s+"
     r"(?:the\s+)?`(?P<worker>[A-Za-z0-9_.@-]+)`\s+worker",
     re.I,
 )
-_CONCURRENCY = re.compile(r"\bconcurrency of (?P<n>\d+)|\b(?P<m>\d+) (?:processes|threads)\b", re.I)
-_PREFETCH = re.compile(r"\bprefetch(?: multiplier)? of (?P<n>\d+)", re.I)
+_CONCURRENCY = lazy(r"\bconcurrency of (?P<n>\d+)|\b(?P<m>\d+) (?:processes|threads)\b", re.I)
+_PREFETCH = lazy(r"\bprefetch(?: multiplier)? of (?P<n>\d+)", re.I)
 
 
 def worker_profiles(text: str, line: int) -> Iterator[Claim]:
@@ -393,17 +392,17 @@ def worker_profiles(text: str, line: int) -> Iterator[Claim]:
         yield Claim("worker", match.group("worker"), "queues", queues, cue, line)
 
 
-_SERVICE = re.compile(
+_SERVICE = lazy(
     r"\bthe\s+`(?P<a>[A-Za-z0-9_.-]+)`\s+(?:service|container)\b"
     r"|\b(?:service|container)\s+`(?P<b>[A-Za-z0-9_.-]+)`",
     re.I,
 )
 
 
-_PROCESS = re.compile(
+_PROCESS = lazy(
     r"`(?P<name>[A-Za-z0-9_.{},-]+)`\s+(?:process(?:es)?|process\s+types?|dynos?)\b", re.I
 )
-_BRACES = re.compile(r"\{([^{}]*,[^{}]*)\}")
+_BRACES = lazy(r"\{([^{}]*,[^{}]*)\}")
 
 
 def expand_braces(name: str) -> list[str]:
@@ -432,7 +431,7 @@ def services(text: str, line: int) -> Iterator[Claim]:
                 yield Claim("service", name, "role", role, f"cue: {match.group(0)!r}", line)
 
 
-_ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
+_ENV_NAME = lazy(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
 # The value must end the clause (or be followed by a bracketed gloss or a conjunction):
 # "Defaults to 1 MiB" (a unit we do not read) and "Default is listed in the file ..."
 # claim nothing.
@@ -441,12 +440,12 @@ _DEFAULT_VALUE = (
     r"|(?P<word>[A-Za-z][\w/:-]*(?:\.[\w/:-]+)*))"
     r"(?=\s*(?:$|[.,;:!?)]|\(|(?:and|or|but|if|unless|when|so|which)\b))"
 )
-_ENV_DEFAULT = re.compile(
+_ENV_DEFAULT = lazy(
     r"\s*(?:\(\s*)?(?:defaults? (?:to|is)|default(?: value)?(?: is|:)|by default(?: is|:))\s+"
     + _DEFAULT_VALUE,
     re.I,
 )
-_DEFAULT_SENTENCE = re.compile(
+_DEFAULT_SENTENCE = lazy(
     r"\s*(?:it\s+|this\s+)?(?:defaults? (?:to|is)|the default (?:value )?is|default(?: value)?:)\s+"
     + _DEFAULT_VALUE,
     re.I,
@@ -488,7 +487,7 @@ def env_defaults(text: str, line: int) -> Iterator[Claim]:
             yield Claim("env", name, "default", value, f"cue: {match.group(0).strip()!r}", line)
 
 
-_ENV_CUE = re.compile(r"\benv(?:ironment)?(?:\s+|-)?var(?:iable)?s?\b|\bvariables?\b", re.I)
+_ENV_CUE = lazy(r"\benv(?:ironment)?(?:\s+|-)?var(?:iable)?s?\b|\bvariables?\b", re.I)
 
 
 def env_mentions(text: str, line: int) -> Iterator[Claim]:
@@ -517,7 +516,7 @@ def section_default(text: str, line: int, variable: str) -> Iterator[Claim]:
             return
 
 
-_QUEUE_LIST = re.compile(
+_QUEUE_LIST = lazy(
     r"(?:the\s+)?(?P<names>`[A-Za-z0-9_.:-]+`(?:\s*(?:,|,?\s+and|,?\s+or)\s+`[A-Za-z0-9_.:-]+`)*)"
     r"\s+queues?\b"
     r"|\bqueues?\s+(?P<after>`[A-Za-z0-9_.:-]+`(?:\s*(?:,|,?\s+and|,?\s+or)\s+`[A-Za-z0-9_.:-]+`)*)",

@@ -14,7 +14,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from conformance.config import Config
-from conformance.deploy.read import read_deploy_files
 from conformance.errors import ConformanceError
 from conformance.introspect.libraries import library_metrics
 from conformance.introspect.live import probe_app
@@ -80,7 +79,7 @@ def _scan(config: Config) -> SourceScan:
 def _introspection(
     config: Config, source: SourceScan, probing: Future[Extraction] | None
 ) -> Introspection:
-    deploy = read_deploy_files(config.deploy, config.root) if config.deploy else Extraction(Spec())
+    deploy = _deploy(config)
     if probing is None:
         return Introspection(
             _with_libraries(static_extraction(config, source).merge(deploy), source), "static"
@@ -100,6 +99,14 @@ def _introspection(
         static = _with_libraries(static_extraction(config, source).merge(deploy), source)
         return Introspection(static, "static", (notice,))
     return Introspection(_with_libraries(_combine_live(live, source).merge(deploy), source), "live")
+
+
+def _deploy(config: Config) -> Extraction:
+    if not config.deploy:
+        return Extraction(Spec())
+    from conformance.deploy.read import read_deploy_files  # PyYAML and tree-sitter
+
+    return read_deploy_files(config.deploy, config.root)
 
 
 def _with_libraries(found: Extraction, source: SourceScan) -> Extraction:
