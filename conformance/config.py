@@ -137,7 +137,8 @@ def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConformanceError(f"not valid TOML: {exc}", str(path), _toml_line(exc)) from None
+        message = re.sub(r" \(at line \d+, column \d+\)$", "", str(exc))
+        raise ConformanceError(f"not valid TOML: {message}", str(path), _toml_line(exc)) from None
     except RecursionError:
         raise ConformanceError(
             f"not valid TOML: nested more than {REPORTED_DEPTH} levels deep",
@@ -293,5 +294,10 @@ def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
 
 
 def _toml_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    """The error's line: ``lineno`` from Python 3.14, the message's "(at line N, column M)"
+    before it."""
     lineno = getattr(exc, "lineno", None)
-    return lineno if isinstance(lineno, int) else None
+    if isinstance(lineno, int):
+        return lineno
+    found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+    return int(found.group(1)) if found else None

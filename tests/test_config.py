@@ -80,3 +80,11 @@ def test_error_lines_name_the_key_in_the_conformance_table(tmp_path: Path) -> No
     with pytest.raises(ConformanceError) as caught:
         load_config(config)
     assert caught.value.line_text().startswith(f"{config}:6: ")
+
+
+def test_invalid_toml_names_its_line(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.conformance]\napp = "a:app"\nx = = 3\n')
+    with pytest.raises(ConformanceError) as caught:
+        load_config(cwd=tmp_path)
+    assert caught.value.line == 3
+    assert caught.value.message == "not valid TOML: Invalid value"
