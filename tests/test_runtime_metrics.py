@@ -517,3 +517,18 @@ def test_the_rules_are_registered_with_their_pages_text() -> None:
         rule = RULES[rule_id]
         assert (rule.category, rule.severity.value) == ("metrics", "error")
         assert rule.summary and rule.why and rule.example and rule.fix
+
+
+def test_a_metric_the_endpoint_exposes_is_not_missing_though_the_source_lacks_it() -> None:
+    # Defined where static analysis cannot see (a library, a name built at run time), but
+    # the running endpoint exposes it: metric.missing would be a false alarm.
+    from conformance.rules import metrics
+
+    documented = Metric("orders_total", "counter", ("status",), source=DOC)
+    served = ExposedMetric("orders", "counter", ("status",), URL)
+    with_endpoint = run_checks(
+        (metrics.check,), Spec(metrics=(documented,)), Spec(exposed=(served,))
+    )
+    assert [f.rule for f in with_endpoint[0]] == []
+    without = run_checks((metrics.check,), Spec(metrics=(documented,)), Spec())
+    assert [f.rule for f in without[0]] == ["metric.missing"]
