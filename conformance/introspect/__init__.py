@@ -60,11 +60,13 @@ def introspect(config: Config) -> Introspection:
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The probe child imports the app while this process reads the source.
         probing = None if config.mode == "static" else pool.submit(_probe_all, config)
-        source = _scan(config)
+        source = scan_sources(config)
         return _introspection(config, source, probing)
 
 
-def _scan(config: Config) -> SourceScan:
+def scan_sources(config: Config) -> SourceScan:
+    """The source of the configured apps' packages, with the packages their task modules
+    live in (Django apps, ``include=``), read statically."""
     packages = [app_package(app) for app in config.app_list]
     source = scan_package_sources(config.root, config.search_dirs, packages, origin=Origin.STATIC)
     extra = missing_packages(config, source)

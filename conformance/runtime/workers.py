@@ -204,17 +204,10 @@ def _app_broker_url(app: str, settings: Mapping[str, Setting]) -> str:
 def _app_settings(config: Config) -> list[tuple[str, dict[str, Setting]]]:
     """Each configured app and its settings as its source leaves them (the last
     assignment of each name wins, a computed one included), read statically."""
-    from conformance.introspect import app_package
-    from conformance.introspect.source_scan import scan_package_sources
-    from conformance.introspect.static import app_extraction, missing_packages
+    from conformance.introspect import scan_sources
+    from conformance.introspect.static import app_extraction
 
-    packages = [app_package(app) for app in config.app_list]
-    source = scan_package_sources(config.root, config.search_dirs, packages, origin=Origin.STATIC)
-    extra = missing_packages(config, source)
-    if extra:
-        source = scan_package_sources(
-            config.root, config.search_dirs, [*packages, *extra], origin=Origin.STATIC
-        )
+    source = scan_sources(config)
     found = []
     for app in config.app_list:
         spec = app_extraction(config, source, app).spec
