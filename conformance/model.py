@@ -145,6 +145,8 @@ class Schedule:
     timing: Timing | None = None
     source: Location | None = None
     origin: Origin = Origin.DOCS
+    # False for an entry a beat database keeps but beat does not run (disabled, expired).
+    enabled: bool = True
 
 
 @dataclass(frozen=True)

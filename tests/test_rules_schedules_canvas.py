@@ -15,6 +15,27 @@ DAILY_2AM = crontab_timing(minute="0", hour="2")
 TASKS = (code_task("app.cleanup.cleanup_old_files"),)
 
 SCHEDULE_CASES = [
+    # Documented, kept in a beat database but switched off: disabled, not missing.
+    (
+        Spec(schedules=(Schedule("cleanup", "tasks.cleanup_old_files", HOURLY),)),
+        Spec(
+            tasks=TASKS,
+            schedules=(Schedule("cleanup", "app.cleanup.cleanup_old_files", None, enabled=False),),
+        ),
+        {("schedule.disabled", "cleanup")},
+    ),
+    # A switched-off entry the docs do not list is not "undocumented" (beat never runs it).
+    (
+        Spec(schedules=(Schedule("cleanup", "tasks.cleanup_old_files", HOURLY),)),
+        Spec(
+            tasks=TASKS,
+            schedules=(
+                Schedule("cleanup", "app.cleanup.cleanup_old_files", AT_MINUTE_0),
+                Schedule("old-job", "app.cleanup.cleanup_old_files", None, enabled=False),
+            ),
+        ),
+        set(),
+    ),
     # "every hour" equals crontab(minute=0): compared as times, not text.
     (
         Spec(schedules=(Schedule("cleanup", "tasks.cleanup_old_files", HOURLY),)),

@@ -196,9 +196,15 @@ def test_the_database_schedule_is_compared_with_the_docs(database: str, tmp_path
     }
     assert set(schedules) == {
         ("schedule.mismatch", "weekly-report"),
-        ("schedule.missing", "mail-digest"),
+        # Documented, kept in the database but switched off: not "missing".
+        ("schedule.disabled", "mail-digest"),
         ("schedule.undocumented", "sunrise-warmup"),
     }
+    disabled = schedules["schedule.disabled", "mail-digest"]
+    assert disabled["message"] == (
+        "documented beat entry `mail-digest` is disabled in the beat database: beat does not run it"
+    )
+    assert disabled["code"]["path"] == shown
     mismatch = schedules["schedule.mismatch", "weekly-report"]
     assert mismatch["message"] == (
         "beat entry `weekly-report` runs weekly on Monday at 09:00, the docs say weekly on "
@@ -418,12 +424,14 @@ def test_unreadable_expired_and_scheduleless_entries_are_notices(database: str) 
     add_entry(database, "nothing", "t.a")
 
     found = read(database)
-    # An entry that exists but whose times cannot be read is not "missing": no timing.
-    assert {s.name: s.timing for s in found.spec.schedules} == {
-        "bad-minute": None,
-        "bad-period": None,
-        "later": interval_timing(3600),
-        "nothing": None,
+    # An entry that exists but whose times cannot be read is not "missing": no timing;
+    # an expired one is kept, not enabled.
+    assert {s.name: (s.timing, s.enabled) for s in found.spec.schedules} == {
+        "bad-minute": (None, True),
+        "bad-period": (None, True),
+        "expired": (None, False),
+        "later": (interval_timing(3600), True),
+        "nothing": (None, True),
     }
     assert [(n.kind, n.message) for n in found.notices] == [
         (

@@ -186,7 +186,7 @@ def _drift(documented: Schedule | None, actual: Schedule | None) -> bool:
 def beat_timeline(result: CheckResult, *, now: datetime, runs: int = 3) -> tuple[TimelineRow, ...]:
     """One row per beat entry name on either side, sorted by name."""
     documented = _by_name(result.documented.schedules)
-    actual = _by_name(result.actual.schedules)
+    actual = _by_name([s for s in result.actual.schedules if s.enabled])
     doc_now = _local(now, _zone(result.documented, result.actual))
     code_now = _local(now, _zone(result.actual))
     rows = []

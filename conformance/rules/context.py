@@ -232,7 +232,13 @@ class Context:
 
     @cached_property
     def actual_schedules(self) -> tuple[Schedule, ...]:
-        return consolidate_schedules(self.actual.schedules)
+        """The entries beat runs (a disabled database entry is not one of them)."""
+        return consolidate_schedules([s for s in self.actual.schedules if s.enabled])
+
+    @cached_property
+    def disabled_schedules(self) -> dict[str, Schedule]:
+        """Entries a beat database keeps switched off, by name."""
+        return {s.name: s for s in self.actual.schedules if not s.enabled}
 
     @cached_property
     def documented_entries_by_base(self) -> dict[str, frozenset[str]]:

@@ -22,6 +22,15 @@ MISSING = define(
     example="Docs: `system-health-check` every 10 minutes; `beat_schedule` has no such entry.",
     fix="Add the entry to `beat_schedule`, or remove it from the docs.",
 )
+DISABLED = define(
+    "schedule.disabled",
+    CATEGORY,
+    "error",
+    "a documented beat entry exists in the beat database but is disabled (or expired)",
+    why="The entry looks present to anyone reading the admin list, and never runs.",
+    example="Docs: `nightly-report` every day at 01:00; django-celery-beat has it, `enabled` off.",
+    fix="Enable the entry, or say in the docs that it is switched off.",
+)
 UNDOCUMENTED = define(
     "schedule.undocumented",
     CATEGORY,
@@ -65,6 +74,19 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
     actual = {s.name: s for s in ctx.actual_schedules}
     for doc in ctx.documented_schedules:
         act = actual.get(doc.name)
+        off = ctx.disabled_schedules.get(doc.name)
+        if act is None and off is not None:
+            yield drift(
+                DISABLED,
+                doc.name,
+                f"documented beat entry `{doc.name}` is disabled in the beat database: beat "
+                "does not run it",
+                documented=render(doc.timing) if doc.timing else doc.name,
+                actual="disabled",
+                doc=doc.source,
+                code=off.source,
+            )
+            continue
         if act is None:
             when = f" ({render(doc.timing)})" if doc.timing else ""
             yield drift(

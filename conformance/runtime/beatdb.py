@@ -7,8 +7,8 @@ really runs may be there and nowhere in the code. :func:`read_beat_db` reads the
 a :class:`~conformance.model.Schedule` with ``origin=RUNTIME``, so the schedule rules
 compare it with the docs like an entry of ``beat_schedule``.
 
-* A disabled or expired entry is not a schedule (beat does not run it): it is a notice,
-  so a documented-but-disabled entry reads clearly next to its ``schedule.missing``.
+* A disabled or expired entry is kept as a schedule that is not enabled (beat does not
+  run it) and a notice: a documented one is ``schedule.disabled``, not "missing".
 * A clocked entry runs once, at a date: a notice, not a schedule.
 * ``celery.backend_cleanup`` is left out: Celery's scheduler writes it into the table by
   itself (when ``result_expires`` is set); nobody documents it.
@@ -250,14 +250,17 @@ def _extraction(rows: Sequence[_Row], shown: str) -> Extraction:
     for row in rows:
         if row.name == "celery.backend_cleanup" and row.task == "celery.backend_cleanup":
             continue
-        if not row.enabled:
-            notice("runtime-disabled", row, f"beat entry `{row.name}` is disabled in the database")
-            continue
-        if row.expired:
-            notice(
-                "runtime-disabled",
-                row,
-                f"beat entry `{row.name}` has expired in the database: beat no longer runs it",
+        if not row.enabled or row.expired:
+            # Kept, switched off: `schedule.disabled` for a documented one, and a notice.
+            why = (
+                "is disabled in the database"
+                if not row.enabled
+                else "has expired in the database: beat no longer runs it"
+            )
+            notice("runtime-disabled", row, f"beat entry `{row.name}` {why}")
+            location = Location(shown, row.id, (f"row: {TASKS} id={row.id}",))
+            schedules.append(
+                Schedule(row.name, row.task or None, None, location, Origin.RUNTIME, False)
             )
             continue
         if row.clocked is not None:
