@@ -522,3 +522,13 @@ class Extraction:
             self.notices + other.notices,
             self.waivers + other.waivers,
         )
+
+
+@dataclass(frozen=True)
+class Introspection:
+    """The implementation's spec, the mode actually used, and run-level notices (such as
+    a fallback from live to static): what ``conformance.introspect`` hands the rules."""
+
+    extraction: Extraction
+    mode: str
+    notices: tuple[Notice, ...] = ()

@@ -15,8 +15,7 @@ from conformance.extract import extract_docs
 from conformance.fileio import why_unreadable
 from conformance.findings import CheckResult, Finding
 from conformance.gcpause import no_cyclic_gc
-from conformance.introspect import Introspection, introspect
-from conformance.model import Extraction, Location, Notice, Spec, Waiver
+from conformance.model import Extraction, Introspection, Location, Notice, Spec, Waiver
 from conformance.rules import run_rules
 
 
@@ -96,6 +95,8 @@ def _run_check(config: Config) -> CheckResult:
     else:
         # The live probe spends its time in a child process importing the app: read the
         # docs meanwhile. A docs error still wins (it is raised first, once the probe ends).
+        from conformance.introspect import introspect
+
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="introspect") as pool:
             pending = pool.submit(introspect, config)
             documented = documented_spec(config)
@@ -117,9 +118,12 @@ def _cache(config: Config) -> Cache | None:
 
 
 def _static_introspection(config: Config) -> Introspection:
-    """The static analysis, or with the cache on, what it gave for these very files."""
+    """The static analysis, or with the cache on, what it gave for these very files (then
+    the analysis is not even imported)."""
     cache = _cache(config)
     if cache is None:
+        from conformance.introspect import introspect
+
         return introspect(config)
     settings = repr(
         (config.app_list, config.search_paths, config.monitoring, config.deploy, config.mode)
@@ -129,6 +133,8 @@ def _static_introspection(config: Config) -> Introspection:
     if found is not None:
         extraction, mode, notices = found
         return Introspection(extraction, mode, notices)
+    from conformance.introspect import introspect
+
     result = introspect(config)
     cache.put("static", key, (result.extraction, result.mode, result.notices))
     return result

@@ -14,10 +14,17 @@ from pathlib import Path
 from conformance.cache import Cache, digest
 from conformance.errors import ConformanceError
 from conformance.extract.collect import Collector
-from conformance.extract.markdown import extract_into, extract_text
 from conformance.model import Extraction
 
 __all__ = ["extract_docs", "extract_text"]
+
+
+def extract_text(text: str, path: str, **options: int) -> Extraction:
+    """The documented spec of one page's text; ``path`` is what locations say (``options``:
+    see :func:`conformance.extract.markdown.extract_text`)."""
+    from conformance.extract.markdown import extract_text as extract
+
+    return extract(text, path, **options)
 
 
 def extract_docs(paths: Sequence[Path], root: Path, cache: Cache | None = None) -> Extraction:
@@ -31,12 +38,17 @@ def extract_docs(paths: Sequence[Path], root: Path, cache: Cache | None = None) 
     for path in paths:
         rel = relative_path(path, root)
         if cache is None:
+            from conformance.extract.markdown import extract_into
+
             extract_into(read_page(path, rel), rel, out)
             continue
         data = _read_bytes(path, rel)
         key = digest(rel, data)
         raw = cache.get("pages", key)
         if raw is None:
+            # The readers (markdown-it and ours) load only for a page the cache lacks.
+            from conformance.extract.markdown import extract_into
+
             page = Collector(rel)
             extract_into(_decode(data, rel), rel, page)
             raw = page.raw()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from conformance.config import Config
 from conformance.errors import ConformanceError
@@ -26,6 +26,7 @@ from conformance.introspect.static import (
 )
 from conformance.model import (
     Extraction,
+    Introspection,
     Location,
     Metric,
     Notice,
@@ -33,16 +34,6 @@ from conformance.model import (
     SignalHandler,
     Spec,
 )
-
-
-@dataclass(frozen=True)
-class Introspection:
-    """The implementation's spec, the mode actually used, and run-level notices (such as
-    a fallback from live to static)."""
-
-    extraction: Extraction
-    mode: str
-    notices: tuple[Notice, ...] = ()
 
 
 def app_package(app: str) -> str:
