@@ -363,3 +363,33 @@ def test_suggestions_are_a_github_review_that_makes_the_same_edits(tmp_path: Pat
     run_cli(written, "fix", "--write")
     assert lines == (written / DOC).read_text().splitlines()
     assert (project / DOC).read_text().splitlines() == original  # nothing written
+
+
+def test_a_removed_item_is_struck_through_not_deleted(tmp_path: Path) -> None:
+    root = section_project(tmp_path)
+    (root / "docs" / "tasks.md").write_text(
+        "# Background tasks\n\n| Task | Queue |\n| --- | --- |\n"
+        "| `gen.tasks.fast` | `celery` |\n| `gen.tasks.slow` | `slow` |\n"
+        "| `gen.tasks.retired` | `celery` |\n"
+    )
+    before = json.loads(run_cli(root, "check", "--format", "json").stdout)["findings"]
+    assert ("task.missing", "gen.tasks.retired") in {(f["rule"], f["subject"]) for f in before}
+    done = run_cli(root, "fix", "--write")
+    assert done.returncode == 0, done.stderr
+    page = (root / "docs" / "tasks.md").read_text()
+    assert "| ~~`gen.tasks.retired`~~ | `celery` |\n" in page
+    after = json.loads(run_cli(root, "check", "--format", "json").stdout)["findings"]
+    assert "gen.tasks.retired" not in {f["subject"] for f in after}
+    again = run_cli(root, "fix", "--diff")
+    assert again.returncode == 0 and again.stdout == ""
+
+
+def test_a_removed_item_named_elsewhere_is_left_to_a_person(tmp_path: Path) -> None:
+    root = section_project(tmp_path)
+    (root / "docs" / "tasks.md").write_text(
+        "# Background tasks\n\n| Task | Queue |\n| --- | --- |\n"
+        "| `gen.tasks.retired` | `celery` |\n\nCall `gen.tasks.retired` after a deploy.\n"
+    )
+    done = run_cli(root, "fix", "--write")
+    assert "~~" not in (root / "docs" / "tasks.md").read_text()
+    assert "task.missing: documented task `gen.tasks.retired`" in done.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -364,7 +364,7 @@ class _Walk:
         elif node.type == "dt":
             add_mentions(_inline_of(node), line, self.out)
         elif node.type == "table":
-            table = _table(node)
+            table = _without_struck_rows(_table(node))
             for row in table.rows:
                 for cell in row.cells:
                     add_mentions(cell, row.line, self.out)
@@ -481,6 +481,15 @@ def add_mentions(text: str, line: int, out: Collector) -> None:
             at += text.count("\n", counted, match.start())
             counted = match.start()
             out.mention(name, at)
+
+
+def _without_struck_rows(table: Table) -> Table:
+    """A row whose first cell is struck through (``~~`old_task`~~``, as ``conformance fix``
+    marks what the code no longer has) documents a removal: it names and claims nothing."""
+    kept = tuple(
+        row for row in table.rows if not (row.cells and row.cells[0].strip().startswith("~~"))
+    )
+    return table if len(kept) == len(table.rows) else replace(table, rows=kept)
 
 
 def _opens_indented(node: Node) -> bool:

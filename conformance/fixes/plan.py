@@ -48,6 +48,17 @@ _NAME_RULES = frozenset(
         "schedule.task-mismatch",
     }
 )
+# A documented item the code lacks: its table row is struck through, not deleted.
+_REMOVED = frozenset(
+    {
+        "task.missing",
+        "schedule.missing",
+        "queue.missing",
+        "metric.missing",
+        "worker.profile-missing",
+        "deploy.service-missing",
+    }
+)
 # Not here: symbol.renamed. A code name in a snippet is used again further down
 # (`tracker = ProgressTracker(...)`); renaming one line would leave the snippet wrong.
 
@@ -64,6 +75,10 @@ def plan_edits(findings: Iterable[Finding], lines_of: dict[str, Sequence[str]]) 
         doc = finding.doc
         lines = lines_of.get(doc.path) if doc is not None else None
         if doc is None or lines is None or not 0 < doc.line <= len(lines):
+            unfixable.append(finding)
+            continue
+        if finding.rule in _REMOVED and _named_elsewhere(finding, lines_of):
+            # Struck here, it would still be claimed there: a person decides.
             unfixable.append(finding)
             continue
         planned = list(_edits_for(finding, lines[doc.line - 1]))
@@ -139,6 +154,9 @@ def _unique(edits: list[DocEdit]) -> Iterator[DocEdit]:
 def _edits_for(finding: Finding, line: str) -> Iterator[DocEdit]:
     assert finding.doc is not None
     doc, actual, documented = finding.doc, finding.actual, finding.documented
+    if finding.rule in _REMOVED:
+        yield from _struck(finding, line)
+        return
     if not actual or not documented:
         return
     if finding.rule in _NAME_RULES:
@@ -151,6 +169,36 @@ def _edits_for(finding: Finding, line: str) -> Iterator[DocEdit]:
         yield from _setting_edits(finding, line)
     elif finding.rule == "schedule.mismatch" and _count(documented, line) == 1:
         yield DocEdit(doc.path, doc.line, documented, actual, finding.rule, finding.subject)
+
+
+def _named_elsewhere(finding: Finding, lines_of: dict[str, Sequence[str]]) -> bool:
+    """Whether a doc line other than the finding's has the subject's name as a word (a
+    sentence, a command's `-n batch@%h`): it may claim it there too."""
+    assert finding.doc is not None
+    return any(
+        _count(finding.subject, line)
+        for path, lines in lines_of.items()
+        for number, line in enumerate(lines, start=1)
+        if (path, number) != (finding.doc.path, finding.doc.line)
+    )
+
+
+def _struck(finding: Finding, line: str) -> Iterator[DocEdit]:
+    """What the code no longer has, marked rather than deleted: the table row's name,
+    struck through (the docs keep the history; the row claims nothing any more)."""
+    assert finding.doc is not None
+    cells = _cells(line)
+    name = f"`{finding.subject}`"
+    if cells and cells[0].strip() == name:
+        yield DocEdit(
+            finding.doc.path,
+            finding.doc.line,
+            name,
+            f"~~{name}~~",
+            finding.rule,
+            finding.subject,
+            0,
+        )
 
 
 def _count(text: str, line: str) -> int:
