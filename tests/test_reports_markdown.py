@@ -113,7 +113,7 @@ def test_recommendations_past_ten_are_counted() -> None:
     )
     report = render_markdown(seed_result(findings=many), rules=SAMPLE_RULES)
     assert len(_recommendations(report)) == 10
-    assert "…and 4 more, one for each remaining finding in Key Findings." in report
+    assert "…and 4 more, for the other findings in Key Findings." in report
 
 
 def test_an_unregistered_rule_still_gets_a_recommendation() -> None:
@@ -290,3 +290,19 @@ def test_a_metric_neither_documented_nor_recorded_reads_as_one_bullet() -> None:
     area = text.split("## Key Findings")[1].split("## Critical Issues")[0]
     assert area.count("- `jobs`") == 1
     assert "`jobs` is defined (NOT in docs) and NOT recorded by any task" in area
+
+
+def test_edits_at_one_place_are_one_recommendation() -> None:
+    where = Location(DOC, 22)
+    code = Location("app/workers/tasks.py", 31)
+    found = (
+        finding("task.qualified-name", "tasks.a", "tasks.a", "app.tasks.a", "m", where, code),
+        finding(
+            "task.option-mismatch", "tasks.a", "time_limit=60", "time_limit=30", "m", where, code
+        ),
+    )
+    items = _recommendations(render_markdown(seed_result(findings=found), rules=SAMPLE_RULES))
+    assert len(items) == 1
+    assert items[0].startswith(f"`{DOC}:22`: ")
+    assert "write `app.tasks.a`" in items[0] and "time\\_limit=30" in items[0]
+    assert "; also " in items[0]

@@ -91,7 +91,31 @@ def recommendations(
             if words:
                 text += f" History: {escape_markdown(words)}."
             by_tier[tier].append(Recommendation(text, (rule_id,), tier))
-    return tuple(r for tier in TIERS for r in by_tier[tier])
+    return tuple(r for tier in TIERS for r in _one_per_place(by_tier[tier]))
+
+
+def _one_per_place(found: list[Recommendation]) -> list[Recommendation]:
+    """Edits at one place join into one recommendation (a task's registered name and its
+    options are one row to change), in the place of the first."""
+    merged: list[Recommendation] = []
+    at: dict[str, int] = {}
+    for rec in found:
+        place, sep, rest = rec.text.partition(": ")
+        if not (sep and place.startswith("`") and place.endswith("`")) or rec.findings > 1:
+            merged.append(rec)
+            continue
+        if place in at:
+            first = merged[at[place]]
+            merged[at[place]] = Recommendation(
+                f"{first.text}; also {rest}",
+                first.rules + tuple(r for r in rec.rules if r not in first.rules),
+                first.tier,
+                first.findings + rec.findings,
+            )
+            continue
+        at[place] = len(merged)
+        merged.append(rec)
+    return merged
 
 
 def _by_rule(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
