@@ -37,6 +37,10 @@ REDIS_DB = 15
 HOW_TO_START = {
     "redis": "`docker run -p 6379:6379 redis` or `apt-get install redis-server`",
     "rabbitmq": "`docker run -p 5672:5672 rabbitmq` or `apt-get install rabbitmq-server`",
+    "postgresql": (
+        "`docker run -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres` or "
+        "`apt-get install postgresql`"
+    ),
 }
 
 

@@ -31,27 +31,17 @@ from conformance.runtime.beatdb import read_beat_db, shown_url
 from conformance.schedules import crontab_timing, interval_timing, solar_timing
 
 from clirun import run_cli
+from services import require_service
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runtime_beatdb"
 SCHEMA = (FIXTURES / "schema.sql").read_text(encoding="utf-8")
 ADMIN = os.environ.get("CONFORMANCE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-HINT = (
-    "postgresql not reachable at {where}: start it with `docker run -p 5432:5432 "
-    "-e POSTGRES_HOST_AUTH_METHOD=trust postgres` or `apt-get install postgresql`"
-)
 
 
 def require_postgres() -> None:
     """Skip (locally) or fail (under CI) when the server does not answer."""
     info = psycopg.conninfo.conninfo_to_dict(ADMIN)
-    host, port = str(info.get("host", "127.0.0.1")), int(info.get("port", 5432))
-    try:
-        socket.create_connection((host, port), timeout=2).close()
-    except OSError:
-        hint = HINT.format(where=f"{host}:{port}")
-        if os.environ.get("CI") == "true":
-            pytest.fail(hint)
-        pytest.skip(hint)
+    require_service("postgresql", str(info.get("host", "127.0.0.1")), int(info.get("port", 5432)))
 
 
 @pytest.fixture
