@@ -84,16 +84,32 @@ def signals_as_interrupts() -> Iterator[None]:
         yield
         return
     _received.clear()
+    raised: list[bool] = []
+    can_defer = hasattr(signal, "setitimer")
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        if _received:
+        if raised:
             return
-        interrupt = Interrupted(signum)
-        _received.append(interrupt)
-        for stop in list(_stoppers.values()):
-            with contextlib.suppress(Exception):
-                stop()
-        raise interrupt
+        if not _received:
+            _received.append(Interrupted(signum))
+            for stop in list(_stoppers.values()):
+                with contextlib.suppress(Exception):
+                    stop()
+        if can_defer and _in_import_machinery(frame):
+            # An exception raised inside importlib (a module lock's clean-up callback)
+            # is swallowed and can leave the import lock held: every other thread that
+            # imports then waits for ever. Raise a moment later, out of there.
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+            return
+        raised.append(True)
+        raise _received[0]
+
+    def retry(signum: int, frame: FrameType | None) -> None:
+        if _received and not raised:
+            handler(_received[0].signum, frame)
+
+    if can_defer:
+        previous_alarm = signal.signal(signal.SIGALRM, retry)
 
     # A signal the caller chose to ignore (``nohup`` ignores SIGHUP) stays ignored.
     previous = {
@@ -107,3 +123,15 @@ def signals_as_interrupts() -> Iterator[None]:
         _received.clear()
         for number, old in previous.items():
             signal.signal(number, old if old is not None else signal.SIG_DFL)
+        if can_defer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous_alarm)
+
+
+def _in_import_machinery(frame: FrameType | None) -> bool:
+    """Whether the interrupted code is importlib's own (frozen) bootstrap code."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False

@@ -286,3 +286,33 @@ def test_a_read_only_report_is_not_replaced(tmp_path: Path) -> None:
         f"conformance: error: {report}: is read-only; not replaced (make it writable or remove it)"
     )
     assert report.read_text() == "KEEP"
+
+
+DEFERRED = """
+import os, signal, sys, threading, time
+sys.path.insert(0, sys.argv[1])
+from conformance.interrupts import Interrupted, signals_as_interrupts
+threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()
+try:
+    with signals_as_interrupts():
+        import slowmodule  # sleeps 0.6 s at import: the signal lands inside importlib
+        time.sleep(5)
+except Interrupted as interrupt:
+    print("interrupted", interrupt.signum, "slowmodule" in sys.modules)
+"""
+
+
+def test_a_signal_during_an_import_is_raised_after_it_not_inside_it(tmp_path: Path) -> None:
+    # Raised inside importlib, the exception was swallowed by a module lock's clean-up
+    # callback and could leave the import lock held: a worker thread importing later
+    # waited for ever (seen once in 240 signalled runs). The signal now waits for the
+    # import to end and is raised right after it.
+    (tmp_path / "slowmodule.py").write_text("import time\ntime.sleep(0.6)\nLOADED = True\n")
+    done = subprocess.run(
+        [sys.executable, "-c", DEFERRED, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.stdout.strip() == f"interrupted {int(signal.SIGTERM)} True", done.stderr
