@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import replace
 from pathlib import Path
 
@@ -88,6 +89,9 @@ def run_check(config: Config) -> CheckResult:
         return _run_check(config)
 
 
+_INTERRUPT_GRACE = 5.0
+
+
 def _run_check(config: Config) -> CheckResult:
     if config.mode == "static":
         documented = documented_spec(config)
@@ -97,10 +101,24 @@ def _run_check(config: Config) -> CheckResult:
         # docs meanwhile. A docs error still wins (it is raised first, once the probe ends).
         from conformance.introspect import introspect
 
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="introspect") as pool:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="introspect")
+        pending: Future[Introspection] | None = None
+        try:
             pending = pool.submit(introspect, config)
             documented = documented_spec(config)
             actual = pending.result()
+        except KeyboardInterrupt:
+            # Interrupted: the probe's group is already killed, and the worker ends at
+            # once (it kills a child it started late). Waited for a few seconds, not for
+            # ever: the run must end whatever the worker does.
+            if pending is not None:
+                wait_for([pending], timeout=_INTERRUPT_GRACE)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        except BaseException:
+            pool.shutdown()  # a docs error waits for the probe, which then ends its child
+            raise
+        pool.shutdown()
     implementation = actual.extraction
     if config.workers or config.beat_db or config.metrics_url:
         from conformance.runtime import runtime_extraction
