@@ -139,3 +139,12 @@ def _file_kind(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "socket"
     return "device"
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """``path`` as reports show it: relative to ``root`` in POSIX form, else as given (no
+    resolving: a symlink that loops must still be named)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -13,7 +13,7 @@ from conformance.cache import Cache, digest, files_digest, project_files
 from conformance.config import Config
 from conformance.errors import ConformanceError
 from conformance.extract import extract_docs
-from conformance.fileio import why_unreadable
+from conformance.fileio import shown_path, why_unreadable
 from conformance.findings import CheckResult, Finding
 from conformance.gcpause import no_cyclic_gc
 from conformance.model import Extraction, Introspection, Location, Notice, Spec, Waiver
@@ -48,20 +48,13 @@ def find_files(
             if why is None:
                 found[path.resolve()] = None
             elif why and skipped is not None:
-                skipped.append(Notice("skipped", f"{what} {why}: skipped", _shown(path, root)))
+                skipped.append(Notice("skipped", f"{what} {why}: skipped", shown_path(path, root)))
     if required and not found:
         raise ConformanceError(
             f"no {what} matches {', '.join(patterns) or '(nothing configured)'}",
             str(root),
         )
     return list(found)
-
-
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def documented_spec(config: Config) -> Extraction:

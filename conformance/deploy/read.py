@@ -22,7 +22,7 @@ from conformance.deploy.manifests import YamlProblem, yaml_services
 from conformance.deploy.procfile import services_from_procfile_text
 from conformance.deploy.shell import services_from_shell_text
 from conformance.errors import ConformanceError
-from conformance.fileio import why_unreadable
+from conformance.fileio import shown_path, why_unreadable
 from conformance.model import EnvVar, Extraction, Location, Notice, Origin, Service, Spec
 from conformance.yamlsafe import load as bounded_load
 
@@ -95,7 +95,7 @@ def read_deploy_files(
             if file in seen:
                 continue
             seen.add(file)
-            extraction, notice = _read_one(file, _relative(file, root), origin)
+            extraction, notice = _read_one(file, shown_path(file, root), origin)
             spec = _through_entrypoints(extraction.spec, file, root)
             result = result.merge(Extraction(spec, extraction.notices, extraction.waivers))
             notices.extend([notice] if notice else [])
@@ -201,15 +201,10 @@ def _expand(pattern: str, root: Path, notices: list[Notice]) -> list[Path]:
         if why is None:
             found.add(match.resolve())
         elif why:
-            notices.append(Notice("skipped", f"deploy file {why}: skipped", _relative(match, root)))
+            notices.append(
+                Notice("skipped", f"deploy file {why}: skipped", shown_path(match, root))
+            )
     return sorted(found)
-
-
-def _relative(file: Path, root: Path) -> str:
-    try:
-        return file.relative_to(root).as_posix()
-    except ValueError:
-        return file.as_posix()
 
 
 # `${VAR:-default}` / `${VAR-default}`: shells, Compose and Dockerfiles alike.
