@@ -236,6 +236,19 @@ class Context:
         return consolidate_schedules([s for s in self.actual.schedules if s.enabled])
 
     @cached_property
+    def documented_profiles(self) -> dict[str, Worker | Service]:
+        """Documented worker profiles by name: a workers table's rows, then documented
+        worker services (the first of a name wins)."""
+        profiles: dict[str, Worker | Service] = {}
+        for worker in self.documented.workers:
+            if worker.kind == "profile":
+                profiles.setdefault(worker.name, worker)
+        for service in self.documented.services:
+            if service.role == "worker":
+                profiles.setdefault(service.name, service)
+        return profiles
+
+    @cached_property
     def disabled_schedules(self) -> dict[str, Schedule]:
         """Entries a beat database keeps switched off, by name."""
         return {s.name: s for s in self.actual.schedules if not s.enabled}

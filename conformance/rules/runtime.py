@@ -162,14 +162,7 @@ def _profiles(ctx: Context, running: Sequence[RunningWorker]) -> Iterator[Findin
     running workers that serve them: the worker named like the profile
     (``gpu@host`` for ``gpu``), else those consuming exactly the profile's queues. A
     profile no running worker serves is not judged here (its queues are)."""
-    profiles: dict[str, Worker | Service] = {}
-    for written in ctx.documented.workers:
-        if written.kind == "profile":
-            profiles.setdefault(written.name, written)
-    for service in ctx.documented.services:
-        if service.role == "worker":
-            profiles.setdefault(service.name, service)
-    for name, profile in profiles.items():
+    for name, profile in ctx.documented_profiles.items():
         if queues_unknown(profile):
             continue
         wanted = ctx.consumes(profile)

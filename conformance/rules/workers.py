@@ -137,14 +137,7 @@ def check(ctx: Context) -> Iterator[Finding | Conforming]:
 
     if not ctx.actual.services and not any(w.kind == "profile" for w in ctx.actual.workers):
         return  # No deployment was read: profiles cannot be judged.
-    profiles: dict[str, Worker | Service] = {}
-    for worker in ctx.documented.workers:
-        if worker.kind == "profile":
-            profiles.setdefault(worker.name, worker)
-    for service in ctx.documented.services:
-        if service.role == "worker":
-            profiles.setdefault(service.name, service)
-    for name, profile in profiles.items():
+    for name, profile in ctx.documented_profiles.items():
         match = _profile_match(profile, ctx)
         if match is None and any(s.dynamic or queues_unknown(s) for s in ctx.actual.services):
             continue  # The worker may be in a deploy file we could not read.
