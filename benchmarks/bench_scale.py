@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 PER_MODULE = 50
@@ -34,7 +35,18 @@ for page in sorted((root / "docs").rglob("*.md")):
     parser.parse(page.read_text(encoding="utf-8"))
 griffe.load(sys.argv[2], search_paths=[root], allow_inspection=False)
 """
+# The live floor, as the issue measured it: import the app, load its task modules (what a
+# worker does at start) and finalize it.
+LIVE_FLOOR = "import scaleapp.worker as m; m.app.loader.import_default_modules(); m.app.finalize()"
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "background-tasks"
+
+
+def warm(args: list[str], cwd: Path) -> None:
+    """Run once with bytecode writing allowed, so every measured run reads cached bytecode
+    (our modules, the libraries' and the project's) even where the shell sets
+    PYTHONDONTWRITEBYTECODE."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(args, cwd=cwd, env=env, capture_output=True, check=False)
 
 
 def generate(root: Path, tasks: int) -> None:
@@ -115,6 +127,36 @@ def median_of(runs: int, args: list[str], cwd: Path) -> tuple[float, float]:
     return statistics.median(r[0] for r in results), max(r[1] for r in results)
 
 
+@dataclass(frozen=True)
+class Paired:
+    """A command timed against its floor, run after run in turn (ABAB), so that a
+    machine that speeds up or slows down during the benchmark moves both alike."""
+
+    seconds: float  # median
+    floor: float  # median
+    ratio: float  # median of the per-run ratios
+    spread: tuple[float, float]  # lowest and highest per-run ratio
+    peak: float  # the command's peak RSS, MiB
+
+
+def paired(runs: int, args: list[str], floor: list[str], cwd: Path) -> Paired:
+    ours, theirs, ratios, peak = [], [], [], 0.0
+    for _ in range(runs):
+        seconds, rss = timed(args, cwd)
+        base, _ = timed(floor, cwd)
+        ours.append(seconds)
+        theirs.append(base)
+        ratios.append(seconds / base)
+        peak = max(peak, rss)
+    return Paired(
+        statistics.median(ours),
+        statistics.median(theirs),
+        statistics.median(ratios),
+        (min(ratios), max(ratios)),
+        peak,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
@@ -124,57 +166,86 @@ def main() -> int:
     static = [*check, "--mode", "static"]
     runs = args.runs
     print(
-        f"{'project':>12} {'check s':>8} {'floor s':>8} {'ratio':>6} {'peak MiB':>9} {'growth':>7}"
+        f"{'project':>12} {'check s':>8} {'floor s':>8} {'ratio':>6} {'range':>11} "
+        f"{'peak MiB':>9} {'growth':>7}"
     )
-    seconds, peak = median_of(runs, static, EXAMPLE)
-    floor, _ = median_of(runs, [sys.executable, "-c", FLOOR, str(EXAMPLE), "app"], EXAMPLE)
-    print(f"{'example':>12} {seconds:8.2f} {floor:8.2f} {seconds / floor:6.2f} {peak:9.0f}")
+    example_floor = [sys.executable, "-c", FLOOR, str(EXAMPLE), "app"]
+    warm(static, EXAMPLE)
+    warm(example_floor, EXAMPLE)
+    print(_row("example", paired(runs, static, example_floor, EXAMPLE), ""))
     previous: tuple[int, float] | None = None
     extra: list[str] = []
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as folder:
             root = Path(folder)
             generate(root, size)
-            # Warm the bytecode cache of our own modules and the libraries first.
-            subprocess.run(static, cwd=root, capture_output=True, check=False)
-            seconds, peak = median_of(runs, static, root)
-            floor, _ = median_of(runs, [sys.executable, "-c", FLOOR, str(root), "scaleapp"], root)
+            scale_floor = [sys.executable, "-c", FLOOR, str(root), "scaleapp"]
+            warm(static, root)
+            warm(scale_floor, root)
+            measured = paired(runs, static, scale_floor, root)
             if size == args.sizes[0]:
-                live, _ = median_of(runs, [*check, "--mode", "live"], root)
-                bare, _ = median_of(runs, [sys.executable, "-c", "import scaleapp.worker"], root)
+                live_check = [*check, "--mode", "live"]
+                live_floor = [sys.executable, "-c", LIVE_FLOOR]
+                module_only = [sys.executable, "-c", "import scaleapp.worker"]
+                for command in (live_check, live_floor, module_only):
+                    warm(command, root)
+                live = paired(runs, live_check, live_floor, root)
+                alone = paired(runs, live_check, module_only, root)
                 extra.append(
-                    f"live, {size} tasks: {live:.2f} s, bare import {bare:.2f} s, "
-                    f"ratio {live / bare:.2f}"
+                    f"live, {size} tasks: {live.seconds:.2f} s; import + task modules + "
+                    f"finalize {live.floor:.2f} s: ratio {live.ratio:.2f} "
+                    f"({live.spread[0]:.2f}-{live.spread[1]:.2f}); the app module alone "
+                    f"{alone.floor:.2f} s: ratio {alone.ratio:.2f}"
                 )
-            warm = _warm_after_one_page(root, static, runs)
+            cached = _warm_after_one_page(root, static, runs)
             extra.append(
-                f"cache, {size} tasks, one page changed: {warm:.2f} s = "
-                f"{warm / seconds:.2f}x the run without the cache"
+                f"cache, {size} tasks, one page changed: {cached.seconds:.2f} s = "
+                f"{cached.ratio:.2f}x ({cached.spread[0]:.2f}-{cached.spread[1]:.2f}) "
+                f"the run without the cache ({cached.floor:.2f} s)"
             )
         growth = ""
         if previous is not None:
-            factor = (seconds / previous[1]) / (size / previous[0]) * 4
+            factor = (measured.seconds / previous[1]) / (size / previous[0]) * 4
             growth = f"{factor:.2f}"
-        label = f"{size} tasks"
-        ratio = seconds / floor
-        print(f"{label:>12} {seconds:8.2f} {floor:8.2f} {ratio:6.2f} {peak:9.0f} {growth:>7}")
-        previous = (size, seconds)
-    print("growth: time per 4x the tasks (4.0 is linear)")
+        print(_row(f"{size} tasks", measured, growth))
+        previous = (size, measured.seconds)
+    print("ratio: median of the per-run ratios (each run beside its floor, in turn); range:")
+    print("the lowest and highest of them; growth: time per 4x the tasks (4.0 is linear)")
     for line in extra:
         print(line)
     return 0
 
 
-def _warm_after_one_page(root: Path, static: list[str], runs: int) -> float:
-    """A cached run after one page changed (the cache filled by a run before the edit)."""
+def _row(label: str, measured: Paired, growth: str) -> str:
+    spread = f"{measured.spread[0]:.2f}-{measured.spread[1]:.2f}"
+    return (
+        f"{label:>12} {measured.seconds:8.2f} {measured.floor:8.2f} {measured.ratio:6.2f} "
+        f"{spread:>11} {measured.peak:9.0f} {growth:>7}"
+    )
+
+
+def _warm_after_one_page(root: Path, static: list[str], runs: int) -> Paired:
+    """A cached run after one page changed (the cache filled by a run before the edit),
+    each beside a run without the cache."""
     cached = [*static, "--cache"]
     subprocess.run(cached, cwd=root, capture_output=True, check=False)
-    times = []
     page = sorted((root / "docs").glob("*.md"))[0]
+    warm_runs, cold_runs, ratios, peak = [], [], [], 0.0
     for run in range(runs):
         page.write_text(page.read_text() + f"\nEdited {run}.\n")
-        times.append(timed(cached, root)[0])
-    return statistics.median(times)
+        seconds, rss = timed(cached, root)
+        cold, _ = timed(static, root)
+        warm_runs.append(seconds)
+        cold_runs.append(cold)
+        ratios.append(seconds / cold)
+        peak = max(peak, rss)
+    return Paired(
+        statistics.median(warm_runs),
+        statistics.median(cold_runs),
+        statistics.median(ratios),
+        (min(ratios), max(ratios)),
+        peak,
+    )
 
 
 if __name__ == "__main__":

@@ -189,10 +189,6 @@ def _use_color(choice: str, output: Path | None) -> bool:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from conformance.baseline import write_baseline
-    from conformance.pipeline import run_check
-    from conformance.reports import render
-
     config = _config(args)
     if not config.app:
         raise ConformanceError(
@@ -201,12 +197,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     if args.template is not None and not args.template.is_file():
         raise ConformanceError("template not found", str(args.template))
+    # Live and auto modes: the app imports in a child process while we read the docs.
+    # It is the longest part of the run, so it starts before the rest is even imported.
+    from conformance.introspect.launch import launch_probes
+
+    launched = launch_probes(config)
+    try:
+        from conformance.baseline import write_baseline
+        from conformance.pipeline import run_check
+        from conformance.reports import render
+
+        result = run_check(config, launched)
+    finally:
+        for probe in launched:
+            probe.close()
     if args.diff_base:
         from conformance.diffbase import subtract_base
 
-        result = subtract_base(config, args.diff_base, run_check(config))
-    else:
-        result = run_check(config)
+        result = subtract_base(config, args.diff_base, result)
     text = render(
         result,
         args.format,
@@ -238,7 +246,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_introspect(args: argparse.Namespace) -> int:
-    from conformance.introspect import introspect
+    from conformance.introspect.implementation import introspect
     from conformance.specio import dump_spec
 
     config = _config(args)

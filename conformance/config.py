@@ -56,6 +56,9 @@ class Config:
     apps: tuple[str, ...] = ()
     # The line of each key in `source`, for notices about a configured value.
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+    # Paths as `rel` showed them: the probe names the same few files for every task, and
+    # resolving a path walks the file system.
+    _shown: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # ``app`` and ``apps`` always agree: ``app`` is the first of ``apps``; an ``app``
@@ -83,11 +86,16 @@ class Config:
 
     def rel(self, path: Path | str) -> str:
         """A path as reports show it: relative to the root, POSIX separators."""
-        p = Path(path)
-        try:
-            return p.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return p.as_posix()
+        key = str(path)
+        shown = self._shown.get(key)
+        if shown is None:
+            p = Path(path)
+            try:
+                shown = p.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                shown = p.as_posix()
+            self._shown[key] = shown
+        return shown
 
     @property
     def search_dirs(self) -> tuple[Path, ...]:

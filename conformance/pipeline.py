@@ -7,17 +7,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from conformance.baseline import fixed_entry_notice, load_baseline
 from conformance.cache import Cache, digest, files_digest, project_files
 from conformance.config import Config
 from conformance.errors import ConformanceError
-from conformance.extract import extract_docs
 from conformance.fileio import shown_path, why_unreadable
 from conformance.findings import CheckResult, Finding
 from conformance.gcpause import no_cyclic_gc
 from conformance.model import Extraction, Introspection, Location, Notice, Spec, Waiver
-from conformance.rules import run_rules
+
+if TYPE_CHECKING:
+    from conformance.introspect.launch import LaunchedProbe
 
 
 def find_files(
@@ -64,6 +65,8 @@ def documented_spec(config: Config) -> Extraction:
     doc_paths = find_files(
         config.root, config.docs, what="Markdown doc", required=bool(config.docs), skipped=skipped
     )
+    from conformance.extract import extract_docs
+
     documented = extract_docs(doc_paths, config.root, _cache(config))
     if skipped:
         documented = replace(documented, notices=documented.notices + tuple(skipped))
@@ -76,28 +79,38 @@ def documented_spec(config: Config) -> Extraction:
     return documented
 
 
-def run_check(config: Config) -> CheckResult:
-    """The whole check on ``config``: docs and specs, the app, rules, waivers, baseline."""
+def run_check(config: Config, launched: Sequence[LaunchedProbe] | None = None) -> CheckResult:
+    """The whole check on ``config``: docs and specs, the app, rules, waivers, baseline.
+
+    ``launched``: the live probes already started for ``config``
+    (:func:`~conformance.introspect.launch.launch_probes`; used and closed here); live
+    and auto modes start their own when none are given.
+    """
     with no_cyclic_gc():
-        return _run_check(config)
+        return _run_check(config, launched)
 
 
 _INTERRUPT_GRACE = 5.0
 
 
-def _run_check(config: Config) -> CheckResult:
+def _run_check(config: Config, launched: Sequence[LaunchedProbe] | None) -> CheckResult:
     if config.mode == "static":
         documented = documented_spec(config)
         actual = _static_introspection(config)
     else:
-        # The live probe spends its time in a child process importing the app: read the
-        # docs meanwhile. A docs error still wins (it is raised first, once the probe ends).
-        from conformance.introspect import introspect
+        # The live probe spends its time in a child process importing the app: it starts
+        # before the readers are even imported, and the docs are read meanwhile. A docs
+        # error still wins (it is raised first, once the probe ends).
+        if launched is None:
+            from conformance.introspect.launch import launch_probes
 
+            launched = launch_probes(config)
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="introspect")
         pending: Future[Introspection] | None = None
         try:
-            pending = pool.submit(introspect, config)
+            from conformance.introspect.implementation import introspect
+
+            pending = pool.submit(introspect, config, launched)
             documented = documented_spec(config)
             actual = pending.result()
         except KeyboardInterrupt:
@@ -109,8 +122,14 @@ def _run_check(config: Config) -> CheckResult:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         except BaseException:
-            pool.shutdown()  # a docs error waits for the probe, which then ends its child
+            # A docs error ends the run: the app's import is not waited for.
+            for probe in launched:
+                probe.stop()
+            pool.shutdown()
             raise
+        finally:
+            for probe in launched:
+                probe.close()
         pool.shutdown()
     implementation = actual.extraction
     if config.workers or config.beat_db or config.metrics_url:
@@ -133,7 +152,7 @@ def _static_introspection(config: Config) -> Introspection:
     the analysis is not even imported)."""
     cache = _cache(config)
     if cache is None:
-        from conformance.introspect import introspect
+        from conformance.introspect.implementation import introspect
 
         return introspect(config)
     settings = repr(
@@ -144,7 +163,7 @@ def _static_introspection(config: Config) -> Introspection:
     if found is not None:
         extraction, mode, notices = found
         return Introspection(extraction, mode, notices)
-    from conformance.introspect import introspect
+    from conformance.introspect.implementation import introspect
 
     result = introspect(config)
     cache.put("static", key, (result.extraction, result.mode, result.notices))
@@ -159,6 +178,9 @@ def judge(
     mode: str,
     extra_notices: Sequence[Notice] = (),
 ) -> CheckResult:
+    from conformance.baseline import fixed_entry_notice, load_baseline
+    from conformance.rules import run_rules
+
     findings, conforming = run_rules(documented.spec, actual.spec, config.rules)
     counted, waived, waiver_notices = apply_waivers(findings, documented.waivers)
     fixed: tuple[str, ...] = ()

@@ -490,7 +490,7 @@ def test_the_live_probe_reads_every_option_static_mode_compares() -> None:
     """probe.py runs without our package, so it keeps its own list: pin it to ours."""
     import ast
 
-    from conformance.introspect.live import PROBE_PATH
+    from conformance.introspect.launch import PROBE_PATH
 
     tree = ast.parse(PROBE_PATH.read_text(encoding="utf-8"))
     lists = {

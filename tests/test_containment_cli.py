@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from conformance.config import Config
-from conformance.introspect.live import (
+from conformance.introspect.launch import (
     EXTRA_ENV_VARIABLE,
     MAX_OUTPUT_VARIABLE,
     PASSED_VARIABLES,
     child_environment,
-    probe_app,
 )
+from conformance.introspect.live import probe_app
 
 APP_HEAD = """\
 from celery import Celery

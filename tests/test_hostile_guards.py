@@ -104,6 +104,6 @@ def test_subprocesses_are_only_the_probe_and_git() -> None:
     # The probe, and git (for --diff-base, and for the history of drifted lines).
     assert sorted({c[0] for c in spawns}) == [
         "diffbase.py",
-        "introspect/live.py",
+        "introspect/launch.py",
         "reports/history.py",
     ]

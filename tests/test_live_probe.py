@@ -15,7 +15,8 @@ import pytest
 
 from conformance.config import Config
 from conformance.errors import ConformanceError
-from conformance.introspect.live import PROBE_PATH, LiveResult, probe_app
+from conformance.introspect.launch import PROBE_PATH
+from conformance.introspect.live import LiveResult, probe_app
 from conformance.model import Bootstep, Location, Metric, Origin, Queue, Route, Task
 
 FIXTURES = Path(__file__).parent / "fixtures" / "live"

@@ -10,7 +10,7 @@ import pytest
 
 from conformance.config import Config
 from conformance.errors import ConformanceError
-from conformance.introspect import introspect
+from conformance.introspect.implementation import introspect
 from conformance.model import Extraction
 
 CELERY = "from celery import Celery, shared_task\n"

@@ -69,7 +69,7 @@ class DocsChoice:
 def app_terms(config: Config) -> AppTerms | None:
     """The app's names from a static introspection of ``config`` (docs not read), or
     ``None`` when the app cannot be introspected (then only the words count)."""
-    from conformance.introspect import introspect
+    from conformance.introspect.implementation import introspect
 
     try:
         spec = introspect(replace(config, mode="static", docs=())).extraction.spec

@@ -292,13 +292,15 @@ def signature_params(func: Any, drop_first: bool) -> list[str]:
     return names
 
 
-def task_options(task: Any, conf: Any) -> dict[str, Any]:
+def task_options(task: Any, limits: tuple[Any, Any]) -> dict[str, Any]:
+    """The options the rules compare; ``limits`` = the app's task_time_limit and
+    task_soft_time_limit (read once: Celery's settings lookups are slow)."""
     options: dict[str, Any] = {}
     # 5.4 leaves the limits None on the task and applies the conf at run time; 5.7 copies.
     time_limit = getattr(task, "time_limit", None)
     soft_limit = getattr(task, "soft_time_limit", None)
-    options["time_limit"] = time_limit if time_limit is not None else conf.task_time_limit
-    options["soft_time_limit"] = soft_limit if soft_limit is not None else conf.task_soft_time_limit
+    options["time_limit"] = time_limit if time_limit is not None else limits[0]
+    options["soft_time_limit"] = soft_limit if soft_limit is not None else limits[1]
     for name in TASK_OPTIONS:
         options[name] = to_json(getattr(task, name, None))
     options["autoretry_for"] = [
@@ -381,6 +383,7 @@ def task_queue(app: Any, task: Any) -> dict[str, Any]:
 
 def collect_tasks(app: Any) -> list[dict[str, Any]]:
     tasks = []
+    limits = (app.conf.task_time_limit, app.conf.task_soft_time_limit)
     for name in sorted(app.tasks):
         if name.startswith("celery."):
             continue
@@ -394,7 +397,7 @@ def collect_tasks(app: Any) -> list[dict[str, Any]]:
             "file": path,
             "line": line,
             "params": signature_params(func, drop_first=bound),
-            "options": task_options(task, app.conf),
+            "options": task_options(task, limits),
         }
         entry.update(task_queue(app, task))
         tasks.append(entry)
@@ -662,9 +665,11 @@ def import_monitoring(modules: list[str], roots: list[str]) -> list[dict[str, An
 
 
 def collect_metrics(modules: list[str], package: str) -> list[dict[str, Any]]:
-    try:
-        from prometheus_client.metrics import MetricWrapperBase
-    except Exception:
+    # A metric object exists only if the app imported prometheus_client: when it did
+    # not, there is nothing to find and no reason to pay for the import here.
+    metrics_module = sys.modules.get("prometheus_client.metrics")
+    MetricWrapperBase = getattr(metrics_module, "MetricWrapperBase", None)
+    if not isinstance(MetricWrapperBase, type):
         return []
     scanned = [m for m in modules if m in sys.modules]
     scanned += sorted(

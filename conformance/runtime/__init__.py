@@ -8,12 +8,17 @@ is one clear error (exit 2): it was asked for explicitly.
 
 from __future__ import annotations
 
-from conformance.config import Config
-from conformance.model import Extraction, Spec
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the CLI imports `redact` from here on every run: keep this light
+    from conformance.config import Config
+    from conformance.model import Extraction
 
 
 def runtime_extraction(config: Config) -> Extraction:
     """What the configured running sources report, as implementation-side items."""
+    from conformance.model import Extraction, Spec
+
     found = Extraction(Spec())
     if config.workers:
         from conformance.runtime.workers import inspect_workers

@@ -204,7 +204,7 @@ def _app_broker_url(app: str, settings: Mapping[str, Setting]) -> str:
 def _app_settings(config: Config) -> list[tuple[str, dict[str, Setting]]]:
     """Each configured app and its settings as its source leaves them (the last
     assignment of each name wins, a computed one included), read statically."""
-    from conformance.introspect import scan_sources
+    from conformance.introspect.implementation import scan_sources
     from conformance.introspect.static import app_extraction
 
     source = scan_sources(config)
