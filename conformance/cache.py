@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ from conformance import model
 from conformance.fileio import write_atomic
 
 FOLDER = ".conformance_cache"
-FORMAT = 1
+FORMAT = 2
 """Bump when what an entry holds changes shape."""
 
 # Every class a cached value may contain, by name: nothing else is ever built.
@@ -134,19 +135,42 @@ def encode(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return {"@e": type(value).__name__, "v": value.value}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # Fields at their defaults are left out (the class fills them in again): most
+        # locations have no evidence, most tasks few options, and a smaller entry is a
+        # faster warm run.
+        fields = {
+            f.name: encode(current)
+            for f in _fields(type(value))
+            if not _is_default(f, current := getattr(value, f.name))
+        }
         return {"@": type(value).__name__, "f": fields}
     if isinstance(value, tuple):
         return {"@t": [encode(v) for v in value]}
     if isinstance(value, list):
         return [encode(v) for v in value]
     if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("@") for k in value):
+            return {k: encode(v) for k, v in value.items()}  # as JSON has it: the usual case
         return {"@d": [[encode(k), encode(v)] for k, v in value.items()]}
     if isinstance(value, frozenset):
         return {"@s": [encode(v) for v in sorted(value, key=repr)]}
     if value is None or isinstance(value, bool | int | float | str):
         return value
     raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+@functools.cache
+def _fields(cls: type[Any]) -> tuple[dataclasses.Field[Any], ...]:
+    return dataclasses.fields(cls)
+
+
+def _is_default(field: dataclasses.Field[Any], value: Any) -> bool:
+    if field.default is not dataclasses.MISSING:
+        return bool(type(value) is type(field.default) and value == field.default)
+    if field.default_factory is not dataclasses.MISSING:
+        empty = field.default_factory()
+        return bool(type(value) is type(empty) and value == empty)
+    return False
 
 
 def _rebuilt(data: dict[str, Any]) -> Any:
@@ -167,22 +191,3 @@ def _rebuilt(data: dict[str, Any]) -> Any:
 
 def _hashable(value: Any) -> Any:
     return tuple(_hashable(v) for v in value) if isinstance(value, list) else value
-
-
-def decode(data: Any) -> Any:
-    if isinstance(data, list):
-        return [decode(v) for v in data]
-    if not isinstance(data, dict):
-        return data
-    if "@" in data:
-        cls = _CLASSES[data["@"]]
-        return cls(**{k: decode(v) for k, v in data["f"].items()})
-    if "@e" in data:
-        return _CLASSES[data["@e"]](data["v"])
-    if "@t" in data:
-        return tuple(decode(v) for v in data["@t"])
-    if "@d" in data:
-        return {decode(k): decode(v) for k, v in data["@d"]}
-    if "@s" in data:
-        return frozenset(decode(v) for v in data["@s"])
-    raise ValueError("not a cache entry")

@@ -20,6 +20,7 @@ from conformance import __version__
 from conformance.config import FAIL_ON, MODES, Config, check_app_spec, load_config
 from conformance.errors import ConformanceError, ConformanceErrors
 from conformance.fileio import write_atomic
+from conformance.gcpause import no_cyclic_gc
 from conformance.interrupts import Interrupted, exit_status, signals_as_interrupts
 from conformance.runtime.redact import redact
 
@@ -203,7 +204,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     launched = launch_probes(config)
     try:
-        from conformance.baseline import write_baseline
         from conformance.pipeline import run_check
         from conformance.reports import render
 
@@ -223,6 +223,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         history_root=config.root if args.history else None,
     )
     if args.write_baseline is not None:
+        from conformance.baseline import write_baseline
+
         write_baseline(args.write_baseline, (*result.findings, *result.waived))
     _emit(text, args.output)
     return 1 if result.failed else 0
@@ -333,7 +335,9 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        with signals_as_interrupts():
+        # The collector off for the whole command: the imports and the data of a run
+        # hold no cycles worth a collection (see gcpause), and the process is short.
+        with signals_as_interrupts(), no_cyclic_gc():
             args = build_parser().parse_args(argv)
             return COMMANDS[args.command](args)
     except ConformanceErrors as errors:

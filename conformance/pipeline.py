@@ -178,7 +178,6 @@ def judge(
     mode: str,
     extra_notices: Sequence[Notice] = (),
 ) -> CheckResult:
-    from conformance.baseline import fixed_entry_notice, load_baseline
     from conformance.rules import run_rules
 
     findings, conforming = run_rules(documented.spec, actual.spec, config.rules)
@@ -186,6 +185,8 @@ def judge(
     fixed: tuple[str, ...] = ()
     baseline_notices: list[Notice] = []
     if config.baseline:
+        from conformance.baseline import fixed_entry_notice, load_baseline
+
         known = load_baseline(config.root / config.baseline, config.baseline)
         in_baseline = [f for f in counted if f.fingerprint in known]
         counted = [f for f in counted if f.fingerprint not in known]

@@ -696,3 +696,53 @@ def test_map_routes_are_asked_once_router_functions_twice() -> None:
     assert probe.routers_read_args(coded) is True
     assert probe.task_queue(coded, coded.tasks["coded.t"])["queue"] == "fn"
     assert calls == ["coded.t", "coded.t"]
+
+
+def _reference_params(func: object, drop_first: bool) -> list[str]:
+    """What inspect.signature says, spelled as the probe spells parameters."""
+    import inspect
+
+    names = []
+    for param in inspect.signature(func).parameters.values():  # type: ignore[arg-type]
+        prefix = {param.VAR_POSITIONAL: "*", param.VAR_KEYWORD: "**"}.get(param.kind, "")
+        names.append(prefix + param.name)
+    return names[1:] if drop_first and names else names
+
+
+def _signatures() -> list[object]:
+    def plain(a, b=1): ...  # type: ignore[no-untyped-def]
+    def star(a, *args, c, d=2, **kwargs): ...  # type: ignore[no-untyped-def]
+    def only_kw(*, x, y=0): ...  # type: ignore[no-untyped-def]
+    def positional(a, b, /, c, *, d): ...  # type: ignore[no-untyped-def]
+    def locals_too(a, **kw):  # type: ignore[no-untyped-def]
+        x = a  # a local after the parameters must not count
+        return x
+
+    def nothing(): ...  # type: ignore[no-untyped-def]
+
+    def with_signature(a, b): ...  # type: ignore[no-untyped-def]
+
+    with_signature.__signature__ = inspect_signature(only_kw)  # type: ignore[attr-defined]
+
+    class Callable:
+        def __call__(self, q, r=1): ...  # type: ignore[no-untyped-def]
+
+    return [plain, star, only_kw, positional, locals_too, nothing, with_signature, Callable()]
+
+
+def inspect_signature(func: object) -> object:
+    import inspect
+
+    return inspect.signature(func)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("func", _signatures(), ids=lambda f: getattr(f, "__name__", "object"))
+@pytest.mark.parametrize("drop_first", [False, True])
+def test_task_parameters_read_from_code_match_inspect_signature(
+    func: object, drop_first: bool
+) -> None:
+    # The probe reads a plain function's parameters from its code object (once per task,
+    # much faster than inspect.signature): it must say exactly what inspect says.
+    from conformance.introspect import probe
+
+    assert probe.signature_params(func, drop_first) == _reference_params(func, drop_first)
