@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import tomllib
@@ -297,6 +296,8 @@ def _check_rules(value: Any, where: str) -> dict[str, RuleLevel]:
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
+    import difflib  # only for a misspelt key
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
     return f" (did you mean `{close[0]}`?)" if close else ""
 

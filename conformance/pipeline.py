@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_for
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conformance.cache import Cache, digest, files_digest, project_files
 from conformance.config import Config
 from conformance.errors import ConformanceError
 from conformance.fileio import shown_path, why_unreadable
@@ -18,6 +15,7 @@ from conformance.gcpause import no_cyclic_gc
 from conformance.model import Extraction, Introspection, Location, Notice, Spec, Waiver
 
 if TYPE_CHECKING:
+    from conformance.cache import Cache
     from conformance.introspect.launch import LaunchedProbe
 
 
@@ -101,6 +99,9 @@ def _run_check(config: Config, launched: Sequence[LaunchedProbe] | None) -> Chec
         # The live probe spends its time in a child process importing the app: it starts
         # before the readers are even imported, and the docs are read meanwhile. A docs
         # error still wins (it is raised first, once the probe ends).
+        from concurrent.futures import Future, ThreadPoolExecutor
+        from concurrent.futures import wait as wait_for
+
         if launched is None:
             from conformance.introspect.launch import launch_probes
 
@@ -142,6 +143,7 @@ def _run_check(config: Config, launched: Sequence[LaunchedProbe] | None) -> Chec
 def _cache(config: Config) -> Cache | None:
     if not config.cache:
         return None
+    from conformance.cache import Cache
     from conformance.reports._common import tool_version
 
     return Cache(config.root, tool_version())
@@ -155,6 +157,8 @@ def _static_introspection(config: Config) -> Introspection:
         from conformance.introspect.implementation import introspect
 
         return introspect(config)
+    from conformance.cache import digest, files_digest, project_files
+
     settings = repr(
         (config.app_list, config.search_paths, config.monitoring, config.deploy, config.mode)
     )

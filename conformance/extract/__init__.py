@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from conformance.cache import Cache, digest
 from conformance.errors import ConformanceError
 from conformance.extract.collect import Collector
 from conformance.model import Extraction
+
+if TYPE_CHECKING:
+    from conformance.cache import Cache
 
 __all__ = ["extract_docs", "extract_text"]
 
@@ -42,6 +45,8 @@ def extract_docs(paths: Sequence[Path], root: Path, cache: Cache | None = None) 
 
             extract_into(read_page(path, rel), rel, out)
             continue
+        from conformance.cache import digest
+
         data = _read_bytes(path, rel)
         key = digest(rel, data)
         raw = cache.get("pages", key)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from conformance.config import Config
 from conformance.errors import ConformanceError
@@ -36,6 +36,9 @@ from conformance.model import (
     Spec,
 )
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
 
 def app_package(app: str) -> str:
     """The top-level package whose source describes the app (``app`` for
@@ -53,12 +56,16 @@ def introspect(config: Config, launched: Sequence[LaunchedProbe] = ()) -> Intros
     """
     if not config.app_list:
         raise ConformanceError("no Celery app configured")
+    if config.mode == "static":
+        return _introspection(config, scan_sources(config), None)
+    from concurrent.futures import ThreadPoolExecutor
+
     try:
-        if config.mode != "static" and not launched:
+        if not launched:
             launched = launch_probes(config)
         with ThreadPoolExecutor(max_workers=1) as pool:
             # The probe children import the app while this process reads the source.
-            probing = None if config.mode == "static" else pool.submit(_probe_all, launched)
+            probing = pool.submit(_probe_all, launched)
             source = scan_sources(config)
             return _introspection(config, source, probing)
     finally:
