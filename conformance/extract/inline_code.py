@@ -14,7 +14,6 @@ import re
 from conformance.extract.collect import Collector
 from conformance.extract.values import CODE_SPAN
 from conformance.model import Extraction, Origin, Spec
-from conformance.pysource import scan_source
 
 # A call somewhere in the span: a name, then an opening parenthesis.
 _CALL = re.compile(r"[A-Za-z_]\w*\s*\(")
@@ -40,6 +39,8 @@ def read_inline_calls(text: str, line: int, out: Collector) -> None:
     )
     if not _parses(snippet):
         return  # two spans on one line that only parse alone: leave them
+    from conformance.pysource import scan_source  # the code readers load for a call found
+
     found = scan_source(snippet, path=out.path, line_offset=line - 1, origin=Origin.DOCS)
     out.absorb(Extraction(Spec(symbols=found.spec.symbols)))
 

@@ -12,7 +12,6 @@ from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from conformance.extract.blocks import read_fence
 from conformance.extract.claims import add_claims
 from conformance.extract.collect import Collector, demote_to_mentions
 from conformance.extract.context import Section
@@ -373,6 +372,10 @@ class _Walk:
             read_env_table(table, self.out)
         elif node.type == "fence":
             # map[0] is the opening fence; the code starts on the next line.
+            # The code readers (Python source, shell, INI, Procfile) load with the first
+            # fence: a page of tables and prose, the usual edit, never needs them.
+            from conformance.extract.blocks import read_fence
+
             read_fence(node.info, node.content, line + 1, topics, self.out)
 
     def _env_claims(self, text: str, line: int) -> None:

@@ -12,14 +12,13 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
-from conformance.celery_naming import is_setting
+from conformance.celery_naming import SIGNAL_NAMES, is_setting
 from conformance.extract.claims import add_claims
 from conformance.extract.collect import Collector
 from conformance.extract.context import Topic
 from conformance.extract.sentences import chords, unit_claims
 from conformance.extract.values import NAME, code_spans, looks_like_entry, looks_like_task
 from conformance.model import Location, Metric, Queue, Route, Schedule, SignalHandler, Task
-from conformance.pysource import SIGNAL_NAMES
 from conformance.schedules import find_schedule_phrase
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\d(*_])")

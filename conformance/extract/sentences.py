@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from conformance.celery_naming import is_seconds_setting, is_setting, setting_name
+from conformance.celery_naming import SIGNAL_NAMES, is_seconds_setting, is_setting, setting_name
 from conformance.extract.claims import Claim
 from conformance.extract.context import Topic
 from conformance.extract.values import (
@@ -25,7 +25,6 @@ from conformance.extract.values import (
 )
 from conformance.lazyre import lazy
 from conformance.model import Value
-from conformance.pysource import SIGNAL_NAMES
 from conformance.schedules import NUMBER_WORDS
 
 # Counts people write in words ("retried three times", "a minute apart").

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import get_args
 
 from conformance.celery_naming import is_seconds_setting, setting_name
-from conformance.deploy.shell import services_from_shell_text
 from conformance.extract.collect import Collector
 from conformance.extract.context import Topic
 from conformance.extract.timing import read_timing
@@ -407,6 +406,8 @@ def _command_service(command: str | None, path: str, line: int) -> Service | Non
     """What a celery command line in a cell says, read by the shared command parser."""
     if not command or "celery" not in command:
         return None
+    from conformance.deploy.shell import services_from_shell_text  # for a command cell
+
     found = services_from_shell_text(command, path=path, line_offset=line - 1, origin=Origin.DOCS)
     return found.spec.services[0] if found.spec.services else None
 
