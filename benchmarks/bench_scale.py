@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,9 +142,17 @@ class Paired:
     peak: float  # the command's peak RSS, MiB
 
 
-def paired(runs: int, args: list[str], floor: list[str], cwd: Path) -> Paired:
+def paired(
+    runs: int,
+    args: list[str],
+    floor: list[str],
+    cwd: Path,
+    before_each: Callable[[int], None] | None = None,
+) -> Paired:
     ours, theirs, ratios, peak = [], [], [], 0.0
-    for _ in range(runs):
+    for run in range(runs):
+        if before_each is not None:
+            before_each(run)
         seconds, rss = timed(args, cwd)
         base, _ = timed(floor, cwd)
         ours.append(seconds)
@@ -235,22 +244,11 @@ def _warm_after_one_page(root: Path, static: list[str], runs: int) -> Paired:
     cached = [*static, "--cache"]
     subprocess.run(cached, cwd=root, capture_output=True, check=False)
     page = sorted((root / "docs").glob("*.md"))[0]
-    warm_runs, cold_runs, ratios, peak = [], [], [], 0.0
-    for run in range(runs):
+
+    def edit(run: int) -> None:
         page.write_text(page.read_text() + f"\nEdited {run}.\n")
-        seconds, rss = timed(cached, root)
-        cold, _ = timed(static, root)
-        warm_runs.append(seconds)
-        cold_runs.append(cold)
-        ratios.append(seconds / cold)
-        peak = max(peak, rss)
-    return Paired(
-        statistics.median(warm_runs),
-        statistics.median(cold_runs),
-        statistics.median(ratios),
-        (min(ratios), max(ratios)),
-        peak,
-    )
+
+    return paired(runs, cached, static, root, before_each=edit)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,11 @@ print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
 """
 
 
-def modules_after(tmp_path: Path, *extra: str) -> tuple[int, set[str]]:
+def run_child(script: str, cwd: Path, *args: str) -> tuple[int, set[str]]:
+    """The check's exit status and every module loaded, from a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path / "report.txt"), *extra],
-        cwd=EXAMPLE,
+        [sys.executable, "-c", script, *args],
+        cwd=cwd,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         capture_output=True,
         text=True,
@@ -30,7 +31,12 @@ def modules_after(tmp_path: Path, *extra: str) -> tuple[int, set[str]]:
         check=True,
     )
     data = json.loads(done.stdout.strip().splitlines()[-1])
-    return data["status"], {m.split(".")[0] for m in data["modules"]}
+    return data["status"], set(data["modules"])
+
+
+def modules_after(tmp_path: Path, *extra: str) -> tuple[int, set[str]]:
+    status, modules = run_child(PROBE, EXAMPLE, str(tmp_path / "report.txt"), *extra)
+    return status, {m.split(".")[0] for m in modules}
 
 
 def test_a_static_check_imports_no_celery_kombu_or_jinja2(tmp_path: Path) -> None:
@@ -74,24 +80,11 @@ def test_a_cached_run_after_a_prose_edit_loads_no_code_readers(tmp_path: Path) -
         '[tool.conformance]\napp = "proj.celery:app"\ndocs = ["docs/*.md"]\n'
     )
 
-    def run() -> tuple[int, set[str]]:
-        done = subprocess.run(
-            [sys.executable, "-c", CACHED],
-            cwd=tmp_path,
-            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
-        data = json.loads(done.stdout.strip().splitlines()[-1])
-        return data["status"], set(data["modules"])
-
-    status, cold = run()
+    status, cold = run_child(CACHED, tmp_path)
     assert status == 0, (tmp_path / "report.txt").read_text()
     assert "conformance.pysource" in cold  # the first run analyses the code
     page.write_text(PAGE + "\nIt runs on the `celery` queue.\n")
-    status, warm = run()
+    status, warm = run_child(CACHED, tmp_path)
     assert status == 0, (tmp_path / "report.txt").read_text()
     assert "conformance.extract.markdown" in warm  # the edited page was read again
     assert not {m for m in warm if m.startswith(("conformance.pysource", "conformance.deploy"))}
