@@ -138,13 +138,17 @@ class LaunchedProbe:
             self._launch_error = ConformanceError(f"cannot run the live probe with {python}: {exc}")
             return
         child = self._child
-        self._stops.enter_context(stop_on_interrupt(lambda: _kill_group(child)))
-        if len(self._request) <= _ATOMIC_WRITE and child.stdin is not None:
-            # Fits in an empty pipe at once: the child can start before we wait for it.
-            with contextlib.suppress(BrokenPipeError):
-                os.write(child.stdin.fileno(), self._request)
-            child.stdin.close()
-            self._request = b""
+        try:
+            self._stops.enter_context(stop_on_interrupt(lambda: _kill_group(child)))
+            if len(self._request) <= _ATOMIC_WRITE and child.stdin is not None:
+                # Fits in an empty pipe at once: the child can start before we wait for it.
+                with contextlib.suppress(BrokenPipeError):
+                    os.write(child.stdin.fileno(), self._request)
+                child.stdin.close()
+                self._request = b""
+        except BaseException:  # a signal now: nobody holds this probe yet to close it
+            self.close()
+            raise
 
     def stop(self) -> None:
         """Kill the child's group now, from any thread; whoever waits for the answer
