@@ -113,3 +113,33 @@ def test_the_timeout_counts_from_the_start_of_the_import(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "did not finish importing within 2 s" in done.stderr
     assert took < 12
+
+
+def test_several_apps_are_probed_side_by_side(tmp_path: Path) -> None:
+    # One child per app, all started at once; the check sees the union of their tasks.
+    for name in ("alpha", "beta"):
+        (tmp_path / f"{name}.py").write_text(
+            "from celery import Celery\n\n"
+            f"app = Celery('{name}', broker='memory://')\n\n\n"
+            f"@app.task(name='{name}.ping')\ndef ping():\n    return 'pong'\n"
+        )
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "tasks.md").write_text(
+        "# Tasks\n\n| Task | Queue |\n| --- | --- |\n"
+        "| `alpha.ping` | `celery` |\n| `beta.ping` | `celery` |\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.conformance]\napp = ["alpha:app", "beta:app"]\ndocs = ["docs/*.md"]\nmode = "live"\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", "check", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["mode"] == "live"
+    assert not [f for f in report["findings"] if f["rule"].startswith("task.")]
