@@ -97,8 +97,9 @@ def _run_check(config: Config, launched: Sequence[LaunchedProbe] | None) -> Chec
         actual = _static_introspection(config)
     else:
         # The live probe spends its time in a child process importing the app: it starts
-        # before the readers are even imported, and the docs are read meanwhile. A docs
-        # error still wins (it is raised first, once the probe ends).
+        # before the readers are even imported (the CLI starts it right after reading the
+        # config), and the docs are read meanwhile. A docs error wins: the child is
+        # stopped, and the error is raised as soon as the worker thread has let go.
         from concurrent.futures import Future, ThreadPoolExecutor
         from concurrent.futures import wait as wait_for
 
