@@ -11,6 +11,7 @@ from conformance.model import MetricType
 __all__ = [
     "DEFAULT_COLLECTOR_FAMILIES",
     "EXPORTER_FAMILIES",
+    "FAMILY_TYPES",
     "METRIC_TYPES",
     "exposed_series",
     "family_name",
@@ -28,6 +29,17 @@ METRIC_TYPES: dict[str, MetricType] = {
 }
 """``prometheus_client`` constructor class name → metric type (``Enum`` is exposed as a
 ``stateset`` by the library; we call it ``enum`` like the constructor)."""
+
+FAMILY_TYPES: dict[str, MetricType] = {
+    "counter": "counter",
+    "gauge": "gauge",
+    "histogram": "histogram",
+    "summary": "summary",
+    "info": "info",
+    "stateset": "enum",
+}
+"""A metric family's type as the library names it (a metric object's ``_type``, an
+exposition's ``# TYPE`` line) → metric type: an ``Enum`` is a ``stateset`` family."""
 
 _SUFFIXES: dict[str, tuple[str, ...]] = {
     "counter": ("_total", "_created"),

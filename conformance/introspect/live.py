@@ -20,7 +20,6 @@ from conformance.model import (
     Extraction,
     Location,
     Metric,
-    MetricType,
     Notice,
     Origin,
     Queue,
@@ -31,17 +30,8 @@ from conformance.model import (
     Spec,
     Task,
 )
+from conformance.prometheus_naming import FAMILY_TYPES
 from conformance.schedules import timing_from_json
-
-_METRIC_TYPES: dict[str, MetricType] = {
-    "counter": "counter",
-    "gauge": "gauge",
-    "histogram": "histogram",
-    "summary": "summary",
-    "info": "info",
-    "enum": "enum",
-    "stateset": "enum",  # prometheus_client's Enum is a stateset family
-}
 
 
 @dataclass(frozen=True)
@@ -216,7 +206,7 @@ def _signal(entry: Mapping[str, Any], config: Config) -> SignalHandler:
 def _metric(entry: Mapping[str, Any], config: Config) -> Metric:
     return Metric(
         name=entry["name"],
-        type=_METRIC_TYPES.get(str(entry.get("type"))),
+        type=FAMILY_TYPES.get(str(entry.get("type"))),
         labels=tuple(entry.get("labels", ())),
         documentation=entry.get("documentation"),
         variable=entry.get("variable"),

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from conformance.config import Config
 from conformance.errors import ConformanceError
 from conformance.model import ExposedMetric, Extraction, Location, MetricType, Notice, Spec
+from conformance.prometheus_naming import FAMILY_TYPES
 from conformance.runtime.redact import redact
 
 __all__ = ["exposed_families", "scrape_metrics", "within"]
@@ -46,14 +47,6 @@ MAX_BYTES = 64 * 1024 * 1024
 
 _CHUNK = 64 * 1024
 _GRACE = 0.5
-_TYPES: dict[str, MetricType] = {
-    "counter": "counter",
-    "gauge": "gauge",
-    "histogram": "histogram",
-    "summary": "summary",
-    "info": "info",
-    "stateset": "enum",
-}
 _NOT_LABELS = frozenset({"le", "quantile"})
 _CREATED_OF = frozenset({"counter", "histogram", "summary"})
 _NOT_METRICS = ("text/html", "application/json", "application/xml", "text/xml")
@@ -107,7 +100,7 @@ def exposed_families(
         read.append((str(family.name), str(family.type), tuple(labels)))
     created = {f"{name}_created" for name, kind, _ in read if kind in _CREATED_OF}
     return [
-        (name, _TYPES.get(kind), labels)
+        (name, FAMILY_TYPES.get(kind), labels)
         for name, kind, labels in read
         if not (name in created and kind == "gauge")
     ]
