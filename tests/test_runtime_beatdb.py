@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,7 +29,7 @@ from conformance.runtime.beatdb import read_beat_db, shown_url
 from conformance.schedules import crontab_timing, interval_timing, solar_timing
 
 from clirun import run_cli
-from services import require_service
+from services import closed_port, require_service, silent_server
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runtime_beatdb"
 SCHEMA = (FIXTURES / "schema.sql").read_text(encoding="utf-8")
@@ -145,12 +143,6 @@ def read(url: str, timeout: float = 10) -> Any:
     return read_beat_db(Config(root=Path.cwd(), beat_db=url, timeout=timeout))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 # --- the whole command ---------------------------------------------------------------------
 
 
@@ -241,7 +233,7 @@ def test_the_text_and_markdown_reports_show_the_database_entry(
 
 
 def test_an_unreachable_database_is_one_line_exit_2(tmp_path: Path) -> None:
-    url = f"postgresql://beat:s3cret@127.0.0.1:{free_port()}/beat"
+    url = f"postgresql://beat:s3cret@127.0.0.1:{closed_port()}/beat"
     proc = run_cli(project(tmp_path, timeout=2), "check", "--mode", "static", "--beat-db", url)
     assert proc.returncode == 2
     assert proc.stdout == ""
@@ -255,24 +247,7 @@ def test_an_unreachable_database_is_one_line_exit_2(tmp_path: Path) -> None:
 
 def test_a_server_that_never_answers_is_an_error_within_the_timeout(tmp_path: Path) -> None:
     # A socket that accepts connections and never says a word: libpq waits for the server.
-    silent = socket.socket()
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        silent.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(silent.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    port = silent.getsockname()[1]
-    try:
+    with silent_server() as port:
         started = time.monotonic()
         proc = run_cli(
             project(tmp_path, timeout=2),
@@ -283,12 +258,6 @@ def test_a_server_that_never_answers_is_an_error_within_the_timeout(tmp_path: Pa
             f"postgresql://beat:s3cret@127.0.0.1:{port}/beat",
         )
         elapsed = time.monotonic() - started
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        silent.close()
     assert proc.returncode == 2
     (line,) = proc.stderr.splitlines()
     assert "cannot connect" in line and "s3cret" not in line

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -41,6 +40,7 @@ from conformance.rules.engine import run_checks
 from conformance.runtime.scrape import exposed_families, scrape_metrics
 
 from clirun import run_cli
+from services import closed_port, silent_server
 
 MONITORING = """\
 from prometheus_client import Counter, Gauge, Histogram
@@ -128,12 +128,6 @@ def answer(status: str, content_type: str, body: bytes) -> WsgiApp:
         return [body]
 
     return app
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def worker_registry(*, with_queue_length: bool = False) -> CollectorRegistry:
@@ -232,7 +226,7 @@ def test_the_endpoint_shows_another_type_and_other_labels(tmp_path: Path) -> Non
 
 
 def test_an_unreachable_endpoint_is_one_line_exit_2_within_the_timeout(tmp_path: Path) -> None:
-    url = f"http://scrape:s3cret@127.0.0.1:{free_port()}/metrics"
+    url = f"http://scrape:s3cret@127.0.0.1:{closed_port()}/metrics"
     started = time.monotonic()
     proc = run_cli(project(tmp_path, timeout=2), "check", "--mode", "static", "--metrics-url", url)
     elapsed = time.monotonic() - started
@@ -246,34 +240,12 @@ def test_an_unreachable_endpoint_is_one_line_exit_2_within_the_timeout(tmp_path:
 
 
 def test_an_endpoint_that_never_answers_is_an_error_within_the_timeout(tmp_path: Path) -> None:
-    silent = socket.socket()
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        silent.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(silent.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{silent.getsockname()[1]}/metrics"
-    try:
+    with silent_server() as port:
+        url = f"http://127.0.0.1:{port}/metrics"
         started = time.monotonic()
         with pytest.raises(ConformanceError) as caught:
             scrape(url, timeout=1)
         elapsed = time.monotonic() - started
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        silent.close()
     assert str(caught.value) == f"metrics endpoint {url}: no answer within 1 s"
     assert elapsed < 3
 
