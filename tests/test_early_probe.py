@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from clirun import run_cli
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
 
 APP = """\
@@ -84,14 +86,7 @@ def test_the_probe_starts_before_the_model_and_readers_are_imported(tmp_path: Pa
 
 def timed_check(project: Path) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "conformance", "check"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    done = run_cli(project, "check", timeout=60)
     return done, time.monotonic() - started
 
 
@@ -131,14 +126,7 @@ def test_several_apps_are_probed_side_by_side(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.conformance]\napp = ["alpha:app", "beta:app"]\ndocs = ["docs/*.md"]\nmode = "live"\n'
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "conformance", "check", "--format", "json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    done = run_cli(tmp_path, "check", "--format", "json")
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
     assert report["mode"] == "live"

@@ -273,14 +273,10 @@ def test_a_pr_comment_on_a_1000_task_project_fits_githubs_limit(tmp_path: Path) 
 
 
 def test_the_committed_example_report_is_current() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "conformance", "check", "--format", "markdown", "--no-history"],
-        cwd=EXAMPLE,
+    done = run_cli(
+        EXAMPLE,
+        *("check", "--format", "markdown", "--no-history"),
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "SOURCE_DATE_EPOCH": FIXED_NOW},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
     assert done.returncode == 1, done.stderr
     committed = EXAMPLE / "REPORT.md"
