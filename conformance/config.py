@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from conformance.errors import ConformanceError
+from conformance.fileio import project_path
 from conformance.nesting import REPORTED_DEPTH, too_deep_line
 
 Mode = Literal["auto", "live", "static"]
@@ -88,12 +89,7 @@ class Config:
         key = str(path)
         shown = self._shown.get(key)
         if shown is None:
-            p = Path(path)
-            try:
-                shown = p.resolve().relative_to(self.root.resolve()).as_posix()
-            except ValueError:
-                shown = p.as_posix()
-            self._shown[key] = shown
+            shown = self._shown[key] = project_path(path, self.root)
         return shown
 
     @property

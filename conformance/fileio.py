@@ -141,6 +141,16 @@ def _file_kind(mode: int) -> str:
     return "device"
 
 
+def project_path(path: Path | str, root: Path) -> str:
+    """``path`` as locations name it: relative to ``root`` once symlinks are resolved, in
+    POSIX form; as given when it lies outside ``root``."""
+    given = Path(path)
+    try:
+        return given.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return given.as_posix()
+
+
 def shown_path(path: Path, root: Path) -> str:
     """``path`` as reports show it: relative to ``root`` in POSIX form, else as given (no
     resolving: a symlink that loops must still be named)."""

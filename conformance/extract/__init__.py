@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from conformance.errors import ConformanceError
 from conformance.extract.collect import Collector
+from conformance.fileio import project_path
 from conformance.model import Extraction
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def extract_docs(paths: Sequence[Path], root: Path, cache: Cache | None = None) 
     """
     out = Collector("")
     for path in paths:
-        rel = relative_path(path, root)
+        rel = project_path(path, root)
         if cache is None:
             from conformance.extract.markdown import extract_into
 
@@ -80,10 +81,3 @@ def _decode(data: bytes, rel: str) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ConformanceError(f"not UTF-8 (byte {exc.start})", rel, line) from None
-
-
-def relative_path(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

@@ -68,11 +68,7 @@ def probe_result(launched: LaunchedProbe) -> LiveResult:
 def _config_location(config: Config, key: str) -> Location | None:
     if config.source is None:
         return None
-    try:
-        path = config.source.resolve().relative_to(config.root.resolve()).as_posix()
-    except ValueError:
-        path = config.source.as_posix()
-    return Location(path, config.key_lines.get(key, 1))
+    return Location(config.rel(config.source), config.key_lines.get(key, 1))
 
 
 def _location(where: str, config: Config) -> Location:
