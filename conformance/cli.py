@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from conformance import __version__
 from conformance.config import FAIL_ON, MODES, Config, check_app_spec, load_config
@@ -23,6 +23,9 @@ from conformance.fileio import write_atomic
 from conformance.gcpause import no_cyclic_gc
 from conformance.interrupts import Interrupted, exit_status, signals_as_interrupts
 from conformance.runtime.redact import redact
+
+if TYPE_CHECKING:
+    from conformance.introspect.launch import LaunchedProbe
 
 FORMATS = ("text", "markdown", "json", "sarif", "github", "junit", "pr-comment")
 
@@ -199,10 +202,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.template is not None and not args.template.is_file():
         raise ConformanceError("template not found", str(args.template))
     # Live and auto modes: the app imports in a child process while we read the docs.
-    # It is the longest part of the run, so it starts before the rest is even imported.
-    from conformance.introspect.launch import launch_probes
+    # It is the longest part of the run, so it starts before the rest is even imported
+    # (a static run does not even load the launcher: subprocess and friends).
+    launched: tuple[LaunchedProbe, ...] = ()
+    if config.mode != "static":
+        from conformance.introspect.launch import launch_probes
 
-    launched = launch_probes(config)
+        launched = launch_probes(config)
     try:
         from conformance.pipeline import run_check
         from conformance.reports import render

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from conformance.config import Config
 from conformance.errors import ConformanceError
-from conformance.introspect.launch import LaunchedProbe, launch_probes
 from conformance.introspect.libraries import library_metrics
 from conformance.introspect.source_scan import SourceScan, scan_package_sources
 from conformance.introspect.static import (
@@ -39,6 +38,8 @@ from conformance.model import (
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from conformance.introspect.launch import LaunchedProbe
+
 
 def app_package(app: str) -> str:
     """The top-level package whose source describes the app (``app`` for
@@ -59,6 +60,8 @@ def introspect(config: Config, launched: Sequence[LaunchedProbe] = ()) -> Intros
     if config.mode == "static":
         return _introspection(config, scan_sources(config), None)
     from concurrent.futures import ThreadPoolExecutor
+
+    from conformance.introspect.launch import launch_probes
 
     try:
         if not launched:
